@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+// The one narrow interface between traffic and a network model: start a flow, learn when the next one ends, advance
+// to a time. Collectives and the replay talk only to this, so a flow-level, packet-level or analytical model can be
+// put behind it and the same step compared across models. Models never schedule events; the replay asks
+// next_completion() and schedules one event for it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/core/ids.hpp"
+#include "sim/core/units.hpp"
+#include "topology/cluster.hpp"
+
+namespace dsim::models::network {
+
+struct FlowRequest {
+  GpuId src;
+  GpuId dst;
+  Bytes size;
+};
+
+class NetworkModel {
+ public:
+  virtual ~NetworkModel() = default;
+
+  // Starts a flow at the model's current time; the returned id is dense, in start order.
+  virtual FlowId start_flow(const FlowRequest& request) = 0;
+  // When the earliest active flow finishes; Time::infinite() when none is active.
+  virtual Time next_completion() const = 0;
+  // Moves the model's clock to `t` (never backwards) and appends the flows finished by then to `finished`, in
+  // completion order (ties by flow id).
+  virtual void advance_to(Time t, std::vector<FlowId>& finished) = 0;
+  virtual Time now() const = 0;
+
+  // Bytes that have crossed each link so far, indexed by LinkId.
+  virtual const std::vector<std::uint64_t>& link_bytes() const = 0;
+};
+
+}  // namespace dsim::models::network

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: Apache-2.0
+// The simplest network model: a flow owns its whole route, so flows never share bandwidth.
+//   time(flow) = sum of route link latencies + size / min over route links of (capacity x efficiency)
+// Good for hand-checkable traces and as an uncongested lower bound; it overestimates throughput whenever two flows
+// cross one link at once. The flow-level max-min model (issue 5) replaces it behind the same NetworkModel interface.
+#pragma once
+
+#include <queue>
+#include <vector>
+
+#include "models/network/network_model.hpp"
+
+namespace dsim::models::network {
+
+class SimpleNetwork final : public NetworkModel {
+ public:
+  explicit SimpleNetwork(const topology::Cluster& cluster);
+
+  FlowId start_flow(const FlowRequest& request) override;
+  Time next_completion() const override;
+  void advance_to(Time t, std::vector<FlowId>& finished) override;
+  Time now() const override { return now_; }
+  const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }
+
+  // The time a flow takes on an idle network; exposed so tests state the closed form once.
+  Time flow_time(const FlowRequest& request) const;
+
+ private:
+  struct Pending {
+    Time end;
+    FlowId flow;
+    bool operator>(const Pending& other) const {
+      return end > other.end || (end == other.end && flow > other.flow);
+    }
+  };
+
+  const topology::Cluster& cluster_;
+  Time now_ = Time::zero();
+  FlowId::Value next_flow_ = 0;
+  std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
+  std::vector<std::uint64_t> link_bytes_;
+};
+
+}  // namespace dsim::models::network

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "sim/cli/cli.hpp"
+
+#include <charconv>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "sim/core/errors.hpp"
+#include "sim/report/report.hpp"
+#include "sim/run/simulation.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/scenario/scenario_params.hpp"
+
+namespace dsim::cli {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr const char* usage = R"(usage: dsim <command> [options]
+
+commands:
+  run SCENARIO        simulate a scenario; writes summary.json, ops.csv, links.csv and
+                      timeline.json into --out and prints a summary
+  validate SCENARIO   check a scenario completely (includes, overrides, every value and
+                      cross-field rule, the trace's send/recv pairing and deadlocks)
+  show SCENARIO       print the resolved scenario: includes merged, overrides applied,
+                      every default filled in
+  help scenario       every scenario parameter: key, type, unit, default, description
+  help COMMAND        the options of one command
+
+options (run, validate, show):
+  --set /json/pointer=VALUE   override one scenario value before validation; repeatable;
+                              VALUE is JSON (4, 0.5, true, [1,2]) or else a plain string
+options (run):
+  --seed N            seed of the random streams (same as --set /seed=N)
+  --out DIR           output folder (default: dsim-out/<scenario name>)
+  --quiet             print nothing on success
+
+  -h, --help          this help
+  --version           print the version
+
+exit codes: 0 success, 2 bad input or usage, 1 internal error.
+units: sizes in bytes, time in us or s as the key says, bandwidth in GB/s (gigabytes) or
+Gb/s (gigabits) as the key says; prefixes are decimal (1 GB = 1e9 bytes).
+)";
+
+InputError usage_error(const std::string& message) {
+  return InputError("command line", "", message + " (see 'dsim --help')");
+}
+
+struct CommandLine {
+  std::string scenario;
+  std::vector<std::string> sets;
+  std::optional<std::string> seed;
+  std::optional<std::string> out;
+  bool quiet = false;
+};
+
+CommandLine parse_command(const std::string& command, const std::vector<std::string>& args) {
+  CommandLine line;
+  po::options_description options;
+  options.add_options()("scenario", po::value(&line.scenario))("set", po::value(&line.sets));
+  if (command == "run") {
+    options.add_options()("seed", po::value<std::string>())("out", po::value<std::string>())(
+        "quiet", po::bool_switch(&line.quiet));
+  }
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw usage_error(fmt::format("dsim {}: {}", command, e.what()));
+  }
+  if (line.scenario.empty()) throw usage_error(fmt::format("dsim {}: missing the SCENARIO file", command));
+  if (vm.count("seed")) line.seed = vm["seed"].as<std::string>();
+  if (vm.count("out")) line.out = vm["out"].as<std::string>();
+  return line;
+}
+
+scenario::Scenario load(const CommandLine& line) {
+  scenario::LoadOptions options;
+  options.set_overrides = line.sets;
+  if (line.seed) {
+    std::uint64_t seed = 0;
+    const auto& text = *line.seed;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+    if (error != std::errc() || end != text.data() + text.size() || seed > 9'007'199'254'740'991ull) {
+      throw InputError("command line", "--seed",
+                       fmt::format("expected an integer from 0 to 2^53-1, got '{}'", text));
+    }
+    options.set_overrides.push_back(fmt::format("/seed={}", seed));
+  }
+  return scenario::load_scenario(line.scenario, options);
+}
+
+int run_command(const CommandLine& line, std::ostream& out) {
+  const scenario::Scenario scenario = load(line);
+  const run::Simulation simulation(scenario);
+  const auto wall_start = std::chrono::steady_clock::now();
+  const replay::ReplayResult result = simulation.run();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+
+  const report::RunView view{scenario, simulation.cluster(), result};
+  // Render everything before touching the disk, so a failure leaves no partial set of files.
+  const std::vector<std::pair<std::string, std::string>> files = {
+      {"summary.json", report::summary_json(view)},
+      {"ops.csv", report::ops_csv(view)},
+      {"links.csv", report::links_csv(view)},
+      {"timeline.json", report::timeline_json(view)},
+  };
+  const std::filesystem::path folder = line.out ? *line.out : "dsim-out/" + scenario.name;
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) throw InputError(folder.string(), "", fmt::format("cannot create output folder: {}", error.message()));
+  for (const auto& [name, content] : files) report::write_file_atomically(folder / name, content);
+  if (!line.quiet) {
+    out << report::summary_text(view, wall);
+    out << fmt::format("wrote      {}/{{summary.json, ops.csv, links.csv, timeline.json}}\n", folder.string());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out) {
+  if (args.empty()) throw usage_error("missing a command");
+  const std::string& command = args.front();
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "-h" || command == "--help") {
+    out << usage;
+    return 0;
+  }
+  if (command == "--version") {
+    out << "dsim " << DSIM_VERSION << "\n";
+    return 0;
+  }
+  if (command == "help") {
+    if (rest.empty() || rest.front() == "run" || rest.front() == "validate" || rest.front() == "show") {
+      out << usage;
+      return 0;
+    }
+    if (rest.front() == "scenario") {
+      scenario::make_scenario_params().write_help(out);
+      return 0;
+    }
+    throw usage_error(fmt::format("no help on '{}'; try 'dsim help scenario'", rest.front()));
+  }
+  if (command == "run") return run_command(parse_command(command, rest), out);
+  if (command == "validate") {
+    const auto scenario = load(parse_command(command, rest));
+    out << fmt::format("{}: valid ({} nodes x {} GPUs, {} ops, {} transfers)\n", scenario.name,
+                       scenario.cluster.nodes, scenario.cluster.gpus_per_node, scenario.trace.ops().size(),
+                       scenario.trace.transfers().size());
+    return 0;
+  }
+  if (command == "show") {
+    out << load(parse_command(command, rest)).resolved.dump(2) << "\n";
+    return 0;
+  }
+  throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, help", command));
+}
+
+}  // namespace dsim::cli

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: Apache-2.0
+// Event flow: an op whose dependencies and stream predecessor are done is "ready". A ready compute op schedules its
+// own completion; a ready send or recv waits for its partner, then starts a flow. The network model is asked for
+// its next completion after every change and one cancellable event is kept for it. Ops that become ready go through
+// a FIFO worklist, so zero-time chains never recurse and the order is deterministic.
+#include "sim/replay/replay.hpp"
+
+#include <deque>
+#include <map>
+#include <utility>
+
+#include "sim/core/check.hpp"
+
+namespace dsim::replay {
+namespace {
+
+using workloads::OpKind;
+
+class Replayer {
+ public:
+  Replayer(const topology::Cluster& cluster, const workloads::StepTrace& trace,
+           models::network::NetworkModel& network, const models::compute::ComputeModel& compute)
+      : trace_(trace), network_(network), compute_(compute) {
+    DSIM_CHECK(trace.rank_count() <= cluster.gpu_count(), "trace has {} ranks, cluster {} GPUs", trace.rank_count(),
+               cluster.gpu_count());
+    const std::size_t n = trace.ops().size();
+    records_.resize(n);
+    waiting_.assign(n, 0);
+    dependents_.resize(n);
+    std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> last_on_stream;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& op = trace.ops()[i];
+      for (const OpId dep : op.deps) {
+        DSIM_CHECK(dep.index() < n, "op '{}' depends on op {} of {}", op.name, dep.value(), n);
+        add_dependency(dep.index(), i);
+      }
+      const auto key = std::make_pair(op.rank.value(), op.stream.value());
+      if (const auto it = last_on_stream.find(key); it != last_on_stream.end()) add_dependency(it->second, i);
+      last_on_stream[key] = i;
+    }
+    finished_.assign(n, false);
+    sides_ready_.assign(trace.transfers().size(), 0);
+    network_tick_.owner = this;
+    compute_done_.owner = this;
+    network_handler_ = engine_.add_handler(network_tick_);
+    compute_handler_ = engine_.add_handler(compute_done_);
+    network_token_ = engine_.new_token();
+  }
+
+  ReplayResult run() {
+    for (std::size_t i = 0; i < waiting_.size(); ++i) {
+      if (waiting_[i] == 0) ready_.push_back(i);
+    }
+    drain();
+    ReplayResult result;
+    result.engine = engine_.run();
+    for (std::size_t i = 0; i < finished_.size(); ++i) {
+      DSIM_CHECK(finished_[i], "op '{}' on rank {} never finished (the deadlock check missed a cycle)",
+                 trace_.ops()[i].name, trace_.ops()[i].rank.value());
+      result.makespan = std::max(result.makespan, records_[i].end);
+    }
+    result.ops = std::move(records_);
+    result.flows = flow_transfer_.size();
+    result.link_bytes = network_.link_bytes();
+    return result;
+  }
+
+ private:
+  struct NetworkTick final : core::EventHandler {
+    Replayer* owner = nullptr;
+    void handle(core::Engine&, const core::Event&) override { owner->on_network_tick(); }
+  };
+  struct ComputeDone final : core::EventHandler {
+    Replayer* owner = nullptr;
+    void handle(core::Engine&, const core::Event& event) override { owner->on_compute_done(event.payload); }
+  };
+
+  void add_dependency(std::size_t before, std::size_t after) {
+    dependents_[before].push_back(after);
+    ++waiting_[after];
+  }
+
+  void on_compute_done(std::uint64_t op) {
+    finish(static_cast<std::size_t>(op));
+    drain();
+  }
+
+  void on_network_tick() {
+    armed_at_ = Time::infinite();
+    collect_finished_flows();
+    drain();
+  }
+
+  void collect_finished_flows() {
+    finished_flows_.clear();
+    network_.advance_to(engine_.now(), finished_flows_);
+    for (const FlowId flow : finished_flows_) {
+      const auto& transfer = trace_.transfers()[flow_transfer_[flow.index()]];
+      finish(transfer.send.index());
+      finish(transfer.recv.index());
+    }
+  }
+
+  void finish(std::size_t op) {
+    records_[op].end = engine_.now();
+    finished_[op] = true;
+    for (const std::size_t next : dependents_[op]) {
+      if (--waiting_[next] == 0) ready_.push_back(next);
+    }
+  }
+
+  // Starts every ready op, including those that become ready on the way, then re-arms the network event.
+  void drain() {
+    while (!ready_.empty()) {
+      const std::size_t i = ready_.front();
+      ready_.pop_front();
+      const auto& op = trace_.ops()[i];
+      records_[i].ready = engine_.now();
+      if (op.kind == OpKind::compute) {
+        const auto timing = compute_.time({op.duration, op.flops, op.dtype});
+        records_[i].start = engine_.now();
+        records_[i].source = timing.source;
+        engine_.schedule_after(timing.duration, compute_handler_, i);
+        continue;
+      }
+      const std::size_t t = trace_.transfer_of(OpId(static_cast<OpId::Value>(i)));
+      if (++sides_ready_[t] < 2) continue;
+      const auto& transfer = trace_.transfers()[t];
+      const auto& send = trace_.op(transfer.send);
+      // Bring the network to now first: flows ending now are finished before new ones share the links.
+      collect_finished_flows();
+      const FlowId flow = network_.start_flow({GpuId(send.rank.value()), GpuId(send.peer.value()), send.size});
+      DSIM_CHECK(flow.index() == flow_transfer_.size(), "network returned flow id {} out of order", flow.value());
+      flow_transfer_.push_back(t);
+      records_[transfer.send.index()].start = engine_.now();
+      records_[transfer.recv.index()].start = engine_.now();
+    }
+    rearm_network();
+  }
+
+  // Keeps exactly one live event at the network's next completion (armed_at_ is infinite when none is queued).
+  void rearm_network() {
+    const Time next = network_.next_completion();
+    if (next == armed_at_) return;
+    engine_.cancel(network_token_);
+    armed_at_ = next;
+    if (!next.is_infinite()) engine_.schedule(next, network_handler_, 0, network_token_);
+  }
+
+  const workloads::StepTrace& trace_;
+  models::network::NetworkModel& network_;
+  const models::compute::ComputeModel& compute_;
+
+  core::Engine engine_;
+  NetworkTick network_tick_;
+  ComputeDone compute_done_;
+  core::HandlerId network_handler_;
+  core::HandlerId compute_handler_;
+  core::CancelToken network_token_;
+  Time armed_at_ = Time::infinite();
+
+  std::vector<OpRecord> records_;
+  std::vector<std::uint32_t> waiting_;
+  std::vector<std::vector<std::size_t>> dependents_;
+  std::vector<bool> finished_;
+  std::vector<std::uint8_t> sides_ready_;
+  std::vector<std::size_t> flow_transfer_;  // transfer index of each flow id
+  std::vector<FlowId> finished_flows_;
+  std::deque<std::size_t> ready_;
+};
+
+}  // namespace
+
+ReplayResult replay(const topology::Cluster& cluster, const workloads::StepTrace& trace,
+                    models::network::NetworkModel& network, const models::compute::ComputeModel& compute) {
+  return Replayer(cluster, trace, network, compute).run();
+}
+
+}  // namespace dsim::replay

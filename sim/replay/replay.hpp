@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// The replay walks a StepTrace on a cluster: it is the one place where workloads meet hardware, and the one place
+// that schedules events. Compute ops are timed by the compute model; send/recv pairs become flows of the network
+// model. Ordering rules are those stated in workloads/trace/step_trace.hpp.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/compute/compute_model.hpp"
+#include "models/network/network_model.hpp"
+#include "sim/core/engine.hpp"
+#include "topology/cluster.hpp"
+#include "workloads/trace/step_trace.hpp"
+
+namespace dsim::replay {
+
+struct OpRecord {
+  Time ready;  // dependencies and stream order satisfied
+  Time start;  // began executing: at ready for compute; when both sides were ready for send/recv
+  Time end;
+  models::compute::TimingSource source = models::compute::TimingSource::given;  // compute ops only
+};
+
+struct ReplayResult {
+  std::vector<OpRecord> ops;  // indexed by OpId
+  Time makespan;
+  core::RunStats engine;
+  std::uint64_t flows = 0;
+  std::vector<std::uint64_t> link_bytes;  // indexed by LinkId
+};
+
+// Replays `trace`, which must have passed match_transfers() and find_deadlock(); ranks are GPU ids.
+ReplayResult replay(const topology::Cluster& cluster, const workloads::StepTrace& trace,
+                    models::network::NetworkModel& network, const models::compute::ComputeModel& compute);
+
+}  // namespace dsim::replay

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// The outputs of a run, each rendered to a string first so that nothing is written unless the run succeeded, and
+// each a pure function of (scenario, result): same input and seed give byte-identical files. Wall-clock figures
+// appear only in the terminal summary, never in a file.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "sim/replay/replay.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "topology/cluster.hpp"
+
+namespace dsim::report {
+
+struct RunView {
+  const scenario::Scenario& scenario;
+  const topology::Cluster& cluster;
+  const replay::ReplayResult& result;
+};
+
+// summary.json: makespan, op and byte counts with their breakdowns, per-rank times, the resolved scenario.
+std::string summary_json(const RunView& run);
+// The human summary printed by `dsim run`.
+std::string summary_text(const RunView& run, double wall_seconds);
+// ops.csv: one row per op.
+std::string ops_csv(const RunView& run);
+// links.csv: one row per link with the bytes it carried.
+std::string links_csv(const RunView& run);
+// timeline.json: Chrome trace events (a process per GPU, a thread per stream), for Perfetto or chrome://tracing.
+std::string timeline_json(const RunView& run);
+
+// Writes `content` to a temporary file beside `path`, then renames it over `path`, so a reader never sees a partial
+// file. Throws InputError naming the path when the folder cannot be written.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace dsim::report

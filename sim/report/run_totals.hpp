@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// Totals and breakdowns derived from a run's op records, shared by the JSON and the terminal summaries.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "sim/core/units.hpp"
+#include "sim/report/report.hpp"
+
+namespace dsim::report {
+
+struct RankTotals {
+  Time compute;    // sum of compute op durations (streams of one rank may overlap)
+  Time transfer;   // sum of send and recv durations from data start to last byte
+  Time wait;       // sum of time send and recv ops waited for their partner
+  Time last_end;   // when the rank's last op finished
+  std::uint32_t ops = 0;
+};
+
+struct PathTotals {
+  std::uint64_t transfers = 0;
+  std::uint64_t bytes = 0;
+};
+
+struct RunTotals {
+  std::array<std::uint64_t, 3> ops_by_kind{};    // by workloads::OpKind
+  std::array<PathTotals, 2> by_path{};           // by topology::LinkKind of the route's first link
+  std::array<std::uint64_t, 2> compute_by_source{};  // by models::compute::TimingSource
+  std::uint64_t bytes_sent = 0;
+  std::vector<RankTotals> ranks;                 // indexed by rank; ranks without ops have ops == 0
+};
+
+RunTotals compute_totals(const RunView& run);
+
+}  // namespace dsim::report

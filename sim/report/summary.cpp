@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+// summary.json and the terminal summary of `dsim run`.
+#include <string>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "models/compute/compute_model.hpp"
+#include "sim/report/report.hpp"
+#include "sim/report/run_totals.hpp"
+
+namespace dsim::report {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+const char* const version = DSIM_VERSION;  // from project() in the top CMakeLists.txt
+
+double seconds(Time t) { return units::to_seconds(t); }
+
+template <typename... Args>
+void append_line(std::string& text, fmt::format_string<Args...> format, Args&&... args) {
+  text += fmt::format(format, std::forward<Args>(args)...);
+  text += '\n';
+}
+
+}  // namespace
+
+std::string summary_json(const RunView& run) {
+  const RunTotals totals = compute_totals(run);
+  Json out;
+  out["dsim_version"] = version;
+  out["scenario"] = run.scenario.name;
+  out["seed"] = run.scenario.seed;
+  out["makespan_s"] = seconds(run.result.makespan);
+  out["makespan_ps"] = run.result.makespan.ps();
+  out["ops"] = run.scenario.trace.ops().size();
+  Json& by_kind = out["ops_by_kind"];
+  for (auto kind : {workloads::OpKind::compute, workloads::OpKind::send, workloads::OpKind::recv}) {
+    by_kind[std::string(to_string(kind))] = totals.ops_by_kind[static_cast<std::size_t>(kind)];
+  }
+  out["transfers"] = run.scenario.trace.transfers().size();
+  out["bytes_sent"] = totals.bytes_sent;
+  Json& paths = out["transfers_by_path"];
+  for (auto kind : {topology::LinkKind::nvlink, topology::LinkKind::infiniband}) {
+    const auto& path = totals.by_path[static_cast<std::size_t>(kind)];
+    paths[std::string(to_string(kind))] = {{"transfers", path.transfers}, {"bytes", path.bytes}};
+  }
+  Json& sources = out["compute_timing_sources"];
+  for (auto source : {models::compute::TimingSource::given, models::compute::TimingSource::peak_rate}) {
+    sources[std::string(to_string(source))] = totals.compute_by_source[static_cast<std::size_t>(source)];
+  }
+  Json ranks = Json::array();
+  for (std::size_t r = 0; r < totals.ranks.size(); ++r) {
+    const auto& rank = totals.ranks[r];
+    if (rank.ops == 0) continue;
+    ranks.push_back({{"rank", r},
+                     {"ops", rank.ops},
+                     {"end_s", seconds(rank.last_end)},
+                     {"compute_s", seconds(rank.compute)},
+                     {"transfer_s", seconds(rank.transfer)},
+                     {"wait_s", seconds(rank.wait)}});
+  }
+  out["ranks"] = std::move(ranks);
+  out["engine"] = {{"events", run.result.engine.events_processed},
+                   {"events_cancelled", run.result.engine.events_cancelled},
+                   {"flows", run.result.flows}};
+  out["resolved_scenario"] = Json::parse(run.scenario.resolved.dump());
+  return out.dump(2) + "\n";
+}
+
+std::string summary_text(const RunView& run, double wall_seconds) {
+  const RunTotals totals = compute_totals(run);
+  const auto& spec = run.cluster.spec();
+  std::string text;
+  append_line(text, "scenario   {} (seed {})", run.scenario.name, run.scenario.seed);
+  append_line(text, "cluster    {} nodes x {} {} = {} GPUs, fabric {}", spec.nodes, spec.gpus_per_node, spec.gpu.model,
+       spec.gpu_count(), to_string(spec.fabric.kind));
+  append_line(text, "makespan   {:.3f} us", units::to_us(run.result.makespan));
+  append_line(text, "ops        {} ({} compute, {} send, {} recv) on {} ranks", run.scenario.trace.ops().size(),
+       totals.ops_by_kind[0], totals.ops_by_kind[1], totals.ops_by_kind[2],
+       std::count_if(totals.ranks.begin(), totals.ranks.end(), [](const RankTotals& r) { return r.ops > 0; }));
+  for (auto kind : {topology::LinkKind::nvlink, topology::LinkKind::infiniband}) {
+    const auto& path = totals.by_path[static_cast<std::size_t>(kind)];
+    append_line(text, "{:<10} {} transfers, {} bytes", to_string(kind), path.transfers, path.bytes);
+  }
+  // The busiest rank by compute and the one that waited longest tell where the time went.
+  std::size_t busiest = 0;
+  std::size_t most_waiting = 0;
+  for (std::size_t r = 0; r < totals.ranks.size(); ++r) {
+    if (totals.ranks[r].compute > totals.ranks[busiest].compute) busiest = r;
+    if (totals.ranks[r].wait > totals.ranks[most_waiting].wait) most_waiting = r;
+  }
+  append_line(text, "busiest    rank {}: compute {:.3f} us, transfers {:.3f} us", busiest,
+       units::to_us(totals.ranks[busiest].compute), units::to_us(totals.ranks[busiest].transfer));
+  append_line(text, "waiting    rank {}: {:.3f} us waiting for a send/recv partner", most_waiting,
+       units::to_us(totals.ranks[most_waiting].wait));
+  append_line(text, "engine     {} events in {:.3g} s of wall time", run.result.engine.events_processed, wall_seconds);
+  return text;
+}
+
+}  // namespace dsim::report

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: Apache-2.0
+// Scenario loading: parse (with includes), apply --set overrides, then read every parameter through the table into
+// spec structs, checking cross-field rules as they are read. The trace is checked as a whole last: transfers must
+// pair up and no set of ops may wait on itself, so a run can never hang.
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sim/scenario/did_you_mean.hpp"
+#include "sim/scenario/json_reader.hpp"
+#include "sim/scenario/json_source.hpp"
+#include "sim/scenario/scenario.hpp"
+#include "sim/scenario/scenario_params.hpp"
+#include "sim/scenario/set_override.hpp"
+
+namespace dsim::scenario {
+namespace {
+
+topology::ClusterSpec read_cluster(ObjectReader cluster) {
+  topology::ClusterSpec spec;
+  spec.nodes = static_cast<int>(cluster.integer("nodes"));
+  spec.gpus_per_node = static_cast<int>(cluster.integer("gpus_per_node"));
+
+  ObjectReader gpu = cluster.object("gpu");
+  spec.gpu.model = gpu.string("model");
+  spec.gpu.peak_flops[static_cast<std::size_t>(Dtype::fp8)] = gpu.number("fp8_TFLOPS") * 1e12;
+  spec.gpu.peak_flops[static_cast<std::size_t>(Dtype::bf16)] = gpu.number("bf16_TFLOPS") * 1e12;
+  spec.gpu.peak_flops[static_cast<std::size_t>(Dtype::fp32)] = gpu.number("fp32_TFLOPS") * 1e12;
+  spec.gpu.sm_count = static_cast<int>(gpu.integer("sm_count"));
+  gpu.finish();
+
+  ObjectReader nvlink = cluster.object("nvlink");
+  spec.scale_up.per_gpu_bandwidth = units::GBps(nvlink.number("bandwidth_GBps"));
+  spec.scale_up.efficiency = nvlink.number("efficiency");
+  spec.scale_up.latency = units::us(nvlink.number("latency_us"));
+  nvlink.finish();
+
+  ObjectReader nic = cluster.object("nic");
+  spec.scale_out.bandwidth = units::gbps(nic.number("bandwidth_gbps"));
+  spec.scale_out.efficiency = nic.number("efficiency");
+  spec.scale_out.latency = units::us(nic.number("latency_us"));
+  nic.finish();
+
+  ObjectReader fabric = cluster.object("fabric");
+  fabric.choice("kind");  // single_switch is the only fabric so far; the table rejects any other name
+  spec.fabric.kind = topology::FabricKind::single_switch;
+  spec.fabric.switch_latency = units::us(fabric.number("switch_latency_us"));
+  fabric.finish();
+  cluster.finish();
+  return spec;
+}
+
+ModelsSpec read_models(ObjectReader models) {
+  ModelsSpec spec;
+  ObjectReader network = models.object("network");
+  network.choice("kind");
+  spec.network = NetworkModelKind::simple;
+  network.finish();
+  ObjectReader compute = models.object("compute");
+  spec.compute_efficiency = compute.number("efficiency");
+  compute.finish();
+  models.finish();
+  return spec;
+}
+
+// Checks that a rank number read from `key` names a GPU of the cluster.
+RankId checked_rank(const ObjectReader& reader, std::string_view key, std::int64_t rank, int gpu_count) {
+  if (rank >= gpu_count) {
+    throw reader.error(key, fmt::format("rank {} does not exist; the cluster has {} GPUs (ranks 0 to {})", rank,
+                                        gpu_count, gpu_count - 1));
+  }
+  return RankId(static_cast<RankId::Value>(rank));
+}
+
+class TraceReader {
+ public:
+  TraceReader(ReadContext& context, int gpu_count) : context_(context), trace_(gpu_count), gpu_count_(gpu_count) {}
+
+  workloads::StepTrace read(ObjectReader trace_object) {
+    std::map<std::int64_t, std::string> rank_seen;  // rank -> pointer of its first entry
+    for (ObjectReader rank_object : trace_object.objects("ranks")) {
+      const RankId rank = checked_rank(rank_object, "rank", rank_object.integer("rank"), gpu_count_);
+      const auto [it, fresh] = rank_seen.emplace(rank.value(), rank_object.pointer());
+      if (!fresh) {
+        throw rank_object.error("rank", fmt::format("rank {} is listed twice (first at {}); give each rank one "
+                                                    "list of ops",
+                                                    rank.value(), it->second));
+      }
+      read_rank_ops(rank_object, rank);
+      rank_object.finish();
+    }
+    trace_object.finish();
+    check_whole_trace();
+    return std::move(trace_);
+  }
+
+ private:
+  struct PendingOp {
+    workloads::Op op;
+    std::vector<std::string> dep_names;
+    std::string pointer;
+  };
+
+  void read_rank_ops(ObjectReader& rank_object, RankId rank) {
+    std::vector<PendingOp> pending;
+    std::unordered_map<std::string, OpId> by_name;
+    const auto base = static_cast<OpId::Value>(trace_.ops().size());
+    for (ObjectReader op_object : rank_object.objects("ops")) {
+      PendingOp p = read_op(op_object, rank);
+      const OpId id(base + static_cast<OpId::Value>(pending.size()));
+      if (!by_name.emplace(p.op.name, id).second) {
+        throw op_object.error("name", fmt::format("op name '{}' is used twice on rank {}", p.op.name, rank.value()));
+      }
+      pending.push_back(std::move(p));
+    }
+    std::vector<std::string> names;
+    for (const auto& p : pending) names.push_back(p.op.name);
+    for (auto& p : pending) {
+      for (std::size_t d = 0; d < p.dep_names.size(); ++d) {
+        const auto it = by_name.find(p.dep_names[d]);
+        if (it == by_name.end()) {
+          std::string message = fmt::format("no op named '{}' on rank {}", p.dep_names[d], rank.value());
+          if (auto near = closest_name(p.dep_names[d], names)) message += fmt::format("; did you mean '{}'?", *near);
+          throw context_.error_at(fmt::format("{}/deps/{}", p.pointer, d), message);
+        }
+        p.op.deps.push_back(it->second);
+      }
+      op_pointers_.push_back(p.pointer);
+      trace_.add(std::move(p.op));
+    }
+  }
+
+  PendingOp read_op(ObjectReader& o, RankId rank) {
+    PendingOp p;
+    p.pointer = o.pointer();
+    workloads::Op& op = p.op;
+    op.rank = rank;
+    op.name = o.string("name");
+    const std::string kind = o.choice("kind");
+    op.kind = kind == "compute" ? workloads::OpKind::compute
+              : kind == "send"  ? workloads::OpKind::send
+                                : workloads::OpKind::recv;
+    const auto stream = o.optional_string("stream");
+    op.stream = trace_.stream(stream ? *stream : (op.kind == workloads::OpKind::compute ? "compute" : "comm"));
+    p.dep_names = o.strings("deps");
+    const auto duration = o.optional_number("duration_us");
+    const auto flops = o.optional_number("flops");
+    const auto dtype = o.optional_choice("dtype");
+    const auto peer = o.optional_integer("peer");
+    const auto size = o.optional_integer("size_bytes");
+    o.finish();
+
+    if (op.kind == workloads::OpKind::compute) {
+      if (duration.has_value() == flops.has_value()) {
+        throw o.error_here(fmt::format("compute op '{}' needs exactly one of duration_us and flops", op.name));
+      }
+      if (peer) throw o.error("peer", "a compute op has no peer; peer is for send and recv");
+      if (size) throw o.error("size_bytes", "a compute op moves no bytes; size_bytes is for send and recv");
+      if (duration) op.duration = units::us(*duration);
+      if (flops) op.flops = *flops;
+      op.dtype = dtype ? *parse_dtype(*dtype) : Dtype::bf16;
+      return p;
+    }
+    if (!peer) throw context_.error_at(o.pointer_of("peer"), fmt::format("{} op '{}' needs a peer rank", kind, op.name));
+    if (!size) {
+      throw context_.error_at(o.pointer_of("size_bytes"), fmt::format("{} op '{}' needs size_bytes", kind, op.name));
+    }
+    if (duration) throw o.error("duration_us", fmt::format("a {} op is timed by the network; remove duration_us", kind));
+    if (flops) throw o.error("flops", fmt::format("a {} op does no compute; remove flops", kind));
+    if (dtype) throw o.error("dtype", fmt::format("a {} op has no dtype; its size is given in bytes", kind));
+    op.peer = checked_rank(o, "peer", *peer, gpu_count_);
+    if (op.peer == rank) throw o.error("peer", fmt::format("{} op '{}' names its own rank as peer", kind, op.name));
+    op.size = Bytes(static_cast<std::uint64_t>(*size));
+    return p;
+  }
+
+  std::string describe(OpId id) const {
+    const auto& op = trace_.op(id);
+    return fmt::format("rank {} '{}'", op.rank.value(), op.name);
+  }
+
+  void check_whole_trace() {
+    if (auto problem = trace_.match_transfers()) {
+      const std::string& at = op_pointers_[problem->op.index()];
+      throw context_.error_at(problem->about_size ? at + "/size_bytes" : at, problem->message);
+    }
+    const auto cycle = workloads::find_deadlock(trace_);
+    if (cycle.empty()) return;
+    std::string chain;
+    for (const OpId id : cycle) chain += describe(id) + " -> ";
+    chain += describe(cycle.front());
+    throw context_.error_at(op_pointers_[cycle.front().index()],
+                            fmt::format("these ops wait on each other and can never start (through deps, stream "
+                                        "order or a send/recv pair): {}",
+                                        chain));
+  }
+
+  ReadContext& context_;
+  workloads::StepTrace trace_;
+  int gpu_count_;
+  std::vector<std::string> op_pointers_;  // JSON pointer of each op, by OpId
+};
+
+}  // namespace
+
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  SourcedJson source = load_scenario_file(file);
+  for (const auto& assignment : options.set_overrides) apply_set_override(source, assignment);
+
+  const ParamTable table = make_scenario_params();
+  ReadContext context(table, source);
+  ObjectReader root = context.root();
+  Scenario scenario;
+  scenario.name = root.optional_string("name").value_or(file.stem().string());
+  scenario.seed = static_cast<std::uint64_t>(root.integer("seed"));
+  scenario.cluster = read_cluster(root.object("cluster"));
+  scenario.models = read_models(root.object("models"));
+  ObjectReader workload = root.object("workload");
+  workload.choice("kind");
+  scenario.trace = TraceReader(context, scenario.cluster.gpu_count()).read(workload.object("trace"));
+  workload.finish();
+  root.finish();
+  context.check_all_finished();
+  scenario.resolved = context.resolved();
+  scenario.resolved["name"] = scenario.name;
+  return scenario;
+}
+
+}  // namespace dsim::scenario
