@@ -49,6 +49,9 @@ bool Engine::is_live(const Event& event) const {
 }
 
 RunStats Engine::run(Time until) {
+  // Without this check the clock would move back to `until`, and events could then be scheduled before ones
+  // already handled.
+  DSIM_CHECK(until >= now_, "run until {} ps, before now {} ps", until.ps(), now_.ps());
   stop_requested_ = false;
   RunStats stats;
   while (!queue_.empty() && !stop_requested_) {

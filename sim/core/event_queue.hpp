@@ -41,8 +41,6 @@ class QuaternaryHeap {
     heap_.pop_back();
     if (!heap_.empty()) place_from_root(last);
   }
-  // pop() then push(event), in one pass: the engine's common case of a handler scheduling one event.
-  void replace_top(const Event& event) { place_from_root(event); }
   std::size_t size() const { return heap_.size(); }
   bool empty() const { return heap_.empty(); }
   void reserve(std::size_t n) { heap_.reserve(n); }
@@ -105,12 +103,14 @@ class QuaternaryHeap {
   std::vector<Event> heap_;
 };
 
-// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) over the 128-bit key (time, sequence). Every key is at
-// least `floor`, the key last popped; an element sits in bucket b = the bit width of (key XOR floor), so bucket 0
-// holds keys equal to the floor and any key in a lower bucket is smaller than every key in a higher one. Popping
-// from an empty bucket 0 first settles the lowest non-empty bucket: its minimum becomes the floor and its elements
-// drop to lower buckets. The engine never schedules before its clock, so keys arrive at or above the floor, each
-// event moves down a few times in its life, and push is O(1): no sift through a tree, and appends are sequential.
+// A radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) of base 16 over the 128-bit key (time, sequence), the
+// engine's queue. Every key is at least `floor`, the key last popped. A key sits in the bucket named by the
+// highest 4-bit digit where it differs from the floor and by its own value of that digit, so bucket 0 holds keys
+// equal to the floor and every key in a lower bucket is smaller than every key in a higher one. Popping from an
+// empty bucket 0 first settles the lowest non-empty bucket: its minimum becomes the floor, and the others, which
+// agree with it down to that digit, drop to buckets of lower digits. The engine never schedules before its clock,
+// so keys arrive at or above the floor, an event moves down a few times in its life (about 2 in the hold model),
+// and push is O(1): no sift through a tree, appends are sequential, and no comparison branches are mispredicted.
 // top() finds the minimum without moving the floor, so run(until) can peek at the head and still accept events
 // scheduled between `until` and the head. A push below the floor (never from the engine) is still correct: it
 // re-bases the buckets on the new key. Bucket vectors keep their capacity: no allocation once grown.
@@ -121,59 +121,79 @@ class RadixHeap {
     if (k < floor_) [[unlikely]] {
       rebase(k);
     }
-    add(bucket_of(k), event);
+    add(bucket_of(k, floor_), event);
     ++size_;
     head_known_ = false;
   }
+  // Like std::priority_queue, top() and pop() require a non-empty queue.
   const Event& top() const {
     if (!buckets_[0].empty()) return buckets_[0].back();
     if (!head_known_) find_head();
     return buckets_[head_bucket_][head_index_];
   }
   void pop() {
-    if (buckets_[0].empty()) settle();
-    buckets_[0].pop_back();
     --size_;
-    if (buckets_[0].empty()) occupied_[0] &= ~std::uint64_t{1};
+    if (buckets_[0].empty()) {
+      settle_without_head();
+      return;
+    }
+    buckets_[0].pop_back();
+    if (buckets_[0].empty()) clear(0);
   }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
  private:
   __extension__ using Key = unsigned __int128;
-  static constexpr int bucket_count = 129;
+  static constexpr int digit_bits = 4;  // base 16: measured fastest of 2, 4, 16 and 256 in tests/bench/engine
+  static constexpr int radix = 1 << digit_bits;
+  static constexpr int digits_per_word = 64 / digit_bits;
+  static constexpr int bucket_count = 1 + 2 * digits_per_word * radix;  // 513
+  static constexpr int occupancy_words = (bucket_count + 63) / 64;
 
   static Key key(const Event& e) {
     const std::uint64_t time_bits = static_cast<std::uint64_t>(e.time.ps()) ^ (std::uint64_t{1} << 63);
     return static_cast<Key>(time_bits) << 64 | e.sequence;
   }
-  static int bit_width(Key x) {
-    const auto high = static_cast<std::uint64_t>(x >> 64);
-    if (high != 0) return 128 - __builtin_clzll(high);
-    const auto low = static_cast<std::uint64_t>(x);
-    return low != 0 ? 64 - __builtin_clzll(low) : 0;
+  // The bucket of `word`, one 64-bit half of a key whose highest difference from the floor lies in this half
+  // (`diff` is that half XOR the floor's, non-zero); `first_digit` numbers the half's lowest digit.
+  static int bucket_in_word(std::uint64_t word, std::uint64_t diff, int first_digit) {
+    const int digit = (63 - __builtin_clzll(diff)) / digit_bits;
+    const auto value = static_cast<int>((word >> (digit * digit_bits)) & (radix - 1));
+    return 1 + (first_digit + digit) * radix + value;
   }
-  int bucket_of(Key k) const { return bit_width(k ^ floor_); }
+  static int bucket_of(Key k, Key floor) {
+    const auto high = static_cast<std::uint64_t>(k >> 64);
+    const std::uint64_t high_diff = high ^ static_cast<std::uint64_t>(floor >> 64);
+    if (high_diff != 0) return bucket_in_word(high, high_diff, digits_per_word);
+    const auto low = static_cast<std::uint64_t>(k);
+    const std::uint64_t low_diff = low ^ static_cast<std::uint64_t>(floor);
+    return low_diff != 0 ? bucket_in_word(low, low_diff, 0) : 0;
+  }
 
+  // occupied_ has one bit per non-empty bucket, occupied_words_ one bit per non-zero word of occupied_.
   void add(int bucket, const Event& event) {
     buckets_[bucket].push_back(event);
     occupied_[bucket >> 6] |= std::uint64_t{1} << (bucket & 63);
+    occupied_words_ |= 1u << (bucket >> 6);
   }
   void clear(int bucket) {
     buckets_[bucket].clear();
-    occupied_[bucket >> 6] &= ~(std::uint64_t{1} << (bucket & 63));
+    std::uint64_t& word = occupied_[bucket >> 6];
+    word &= ~(std::uint64_t{1} << (bucket & 63));
+    if (word == 0) occupied_words_ &= ~(1u << (bucket >> 6));
   }
 
   // The minimum lies in the lowest non-empty bucket (bucket 0 being empty); remembered until the next push.
   void find_head() const {
-    int b = 0;
-    while (occupied_[b >> 6] >> (b & 63) == 0) b = (b | 63) + 1;
-    b += __builtin_ctzll(occupied_[b >> 6] >> (b & 63));
-    const std::vector<Event>& bucket = buckets_[b];
+    const int word = __builtin_ctz(occupied_words_);
+    const int b = word * 64 + __builtin_ctzll(occupied_[word]);
+    const Event* const first = buckets_[b].data();
+    const std::size_t n = buckets_[b].size();
     std::size_t best = 0;
-    Key best_key = key(bucket[0]);
-    for (std::size_t i = 1; i < bucket.size(); ++i) {
-      const Key k = key(bucket[i]);
+    Key best_key = key(first[0]);
+    for (std::size_t i = 1; i < n; ++i) {
+      const Key k = key(first[i]);
       best = k < best_key ? i : best;
       best_key = k < best_key ? k : best_key;
     }
@@ -182,36 +202,42 @@ class RadixHeap {
     head_known_ = true;
   }
 
-  // Makes the minimum the floor; the other elements of its bucket share its bits above the bucket's level, so
-  // each lands in a lower bucket, and the minimum itself in bucket 0.
-  void settle() {
+  // Pops the minimum of the lowest non-empty bucket and makes it the floor; the rest of that bucket agrees with it
+  // down to the bucket's digit, so each element lands in a bucket of a lower digit.
+  void settle_without_head() {
     if (!head_known_) find_head();
     const int b = head_bucket_;
-    floor_ = key(buckets_[b][head_index_]);
-    for (const Event& e : buckets_[b]) add(bucket_of(key(e)), e);
+    // Adds go to lower buckets only, so the pointers into bucket b stay valid.
+    const Event* const first = buckets_[b].data();
+    const std::size_t n = buckets_[b].size();
+    const Key floor = key(first[head_index_]);
+    floor_ = floor;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i != head_index_) add(bucket_of(key(first[i]), floor), first[i]);
+    }
     clear(b);
     head_known_ = false;
   }
 
-  // `k` lies below the floor. With j = bit width of (floor XOR k): buckets above j keep their place relative to k,
-  // buckets below j (keys agreeing with the floor at bit j - 1 and above) all move to bucket j, and bucket j's
-  // own elements (which agree with k down to bit j - 1) drop to buckets below j.
+  // `k` lies below the floor. Let t be the floor's bucket relative to k, at digit d. Keys in buckets of digits
+  // above d, or at digit d, keep their bucket relative to k (they agree with k wherever they agree with the
+  // floor, and their own digit value names the bucket); keys in buckets below digit d agree with the floor down
+  // past d, so relative to k they all belong to t.
   void rebase(Key k) {
-    const int j = bit_width(floor_ ^ k);
-    std::vector<Event> spill;
-    spill.swap(buckets_[j]);
-    clear(j);
-    for (int b = 0; b < j; ++b) {
-      for (const Event& e : buckets_[b]) add(j, e);
+    const int t = bucket_of(floor_, k);
+    const int first_of_digit = 1 + (t - 1) / radix * radix;
+    for (int b = 0; b < first_of_digit; ++b) {
+      if (buckets_[b].empty()) continue;
+      for (const Event& e : buckets_[b]) add(t, e);
       clear(b);
     }
     floor_ = k;
-    for (const Event& e : spill) add(bucket_of(key(e)), e);
     head_known_ = false;
   }
 
   std::array<std::vector<Event>, bucket_count> buckets_;
-  std::array<std::uint64_t, 3> occupied_{};
+  std::array<std::uint64_t, occupancy_words> occupied_{};
+  std::uint32_t occupied_words_ = 0;
   Key floor_ = 0;  // below every key: time bits 0 after the sign flip are INT64_MIN
   std::size_t size_ = 0;
   mutable bool head_known_ = false;

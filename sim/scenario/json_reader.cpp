@@ -101,6 +101,11 @@ std::optional<std::string> problem_with(const ParamSpec& spec, ParamType type, c
   return std::nullopt;
 }
 
+// An object as dsim bug messages name it.
+std::string describe_object(const std::string& pointer) {
+  return pointer.empty() ? std::string("the root object") : "the object at " + pointer;
+}
+
 // A checked value as it goes into the resolved scenario: integers normalised (1e9 becomes 1000000000).
 json resolved_value(ParamType type, const json& value) {
   if (type == ParamType::integer) return *exact_int64(value);
@@ -136,7 +141,7 @@ InputError ReadContext::error_at(std::string_view pointer, std::string message) 
 
 void ReadContext::check_all_finished() const {
   for (const ObjectState& state : states_) {
-    DSIM_CHECK(state.finished, "the reader of the object at '{}' never called finish()", state.pointer);
+    DSIM_CHECK(state.finished, "the reader of {} never called finish()", describe_object(state.pointer));
   }
 }
 
@@ -150,7 +155,7 @@ ObjectReader ReadContext::open_object(const std::string& pointer, const std::str
 ReadContext::Fetched ReadContext::fetch(std::size_t state, std::string_view key, ParamType type,
                                         bool optional_accessor) {
   ObjectState& object = states_[state];
-  DSIM_CHECK(!object.finished, "reading '{}' of {} after finish()", key, object.pointer);
+  DSIM_CHECK(!object.finished, "reading '{}' of {} after finish()", key, describe_object(object.pointer));
   const std::string pattern = append_pointer(object.pattern, key);
   const ParamSpec* spec = table_.find(pattern);
   DSIM_CHECK(spec != nullptr, "reading {}, which the parameter table does not declare", pattern);
@@ -199,7 +204,7 @@ std::vector<T> ReadContext::read_array(std::size_t state, std::string_view key, 
 
 void ReadContext::finish(std::size_t state) {
   ObjectState& object = states_[state];
-  DSIM_CHECK(!object.finished, "finish() called twice on the object at '{}'", object.pointer);
+  DSIM_CHECK(!object.finished, "finish() called twice on {}", describe_object(object.pointer));
   const std::vector<std::string>& declared = table_.children(object.pattern);
   for (const std::string& key : declared) {
     DSIM_CHECK(std::find(object.read_keys.begin(), object.read_keys.end(), key) != object.read_keys.end(),

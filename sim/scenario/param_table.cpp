@@ -17,6 +17,8 @@ namespace {
 constexpr std::size_t kHelpWidth = 100;
 constexpr std::size_t kKeyColumnMax = 48;
 constexpr std::size_t kDescriptionIndent = 6;
+// Joins words that should not be split across lines ("Range: >= 0"); printed as a space.
+constexpr char kNoBreak = '\x01';
 
 bool is_all_digits(std::string_view token) {
   return !token.empty() && std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -37,7 +39,13 @@ std::string presence_text(const ParamSpec& spec) {
   switch (spec.presence) {
     case Presence::required: return "required";
     case Presence::optional: return "optional";
-    case Presence::defaulted: return "default " + describe_json_value(spec.default_value);
+    case Presence::defaulted: {
+      // Containers print as JSON here ({}, [1, 2]), where error messages only name their kind.
+      std::string text = spec.default_value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      constexpr std::size_t kLongest = 40;
+      if (text.size() > kLongest) text = text.substr(0, kLongest - 3) + "...";
+      return "default " + text;
+    }
   }
   return {};
 }
@@ -58,7 +66,9 @@ void write_wrapped(std::ostream& out, std::string_view text, std::size_t indent)
         line_has_words = false;
       }
       if (line_has_words) line += ' ';
+      const std::size_t word_start = line.size();
       line += word;
+      std::replace(line.begin() + static_cast<std::ptrdiff_t>(word_start), line.end(), kNoBreak, ' ');
       line_has_words = true;
     }
     start = end + 1;
@@ -255,10 +265,17 @@ void ParamTable::write_help(std::ostream& out) const {
     unit_width = std::max(unit_width, spec.unit.size());
   }
 
-  // Sections are the top-level keys in order of first declaration; inside one, declaration order.
+  // Sections are the top-level objects and arrays in order of first declaration, with the top-level scalars
+  // gathered in one section of their own; inside a section, declaration order.
+  const auto section_of = [this](const ParamSpec& spec) {
+    const std::string top(split_pointer(spec.pattern).front());
+    const ParamSpec* top_spec = find("/" + top);
+    const bool container = top_spec->type == ParamType::object || top_spec->type == ParamType::array;
+    return container ? top : std::string("top level");
+  };
   std::vector<std::string> sections;
   for (const ParamSpec& spec : specs_) {
-    const std::string section(split_pointer(spec.pattern).front());
+    const std::string section = section_of(spec);
     if (std::find(sections.begin(), sections.end(), section) == sections.end()) sections.push_back(section);
   }
 
@@ -269,7 +286,7 @@ void ParamTable::write_help(std::ostream& out) const {
   for (const std::string& section : sections) {
     out << '\n' << section << '\n';
     for (const ParamSpec& spec : specs_) {
-      if (split_pointer(spec.pattern).front() != section) continue;
+      if (section_of(spec) != section) continue;
       std::string line = "  " + spec.pattern;
       if (spec.pattern.size() > key_width) {
         out << line << '\n';
@@ -282,10 +299,16 @@ void ParamTable::write_help(std::ostream& out) const {
       out << line << '\n';
 
       std::string description = spec.description;
-      if (const std::string range = describe_range(spec); !range.empty()) {
+      const std::string range_text = describe_range(spec);
+      if (std::string_view range = range_text; !range.empty()) {
+        if (range.starts_with("in ")) range.remove_prefix(3);  // help reads "Range: [0, 1]."
         description += fmt::format(" Range: {}.", range);
+        std::replace(description.end() - static_cast<std::ptrdiff_t>(range.size()) - 8, description.end(), ' ',
+                     kNoBreak);
       }
-      if (!spec.choices.empty()) description += fmt::format(" One of: {}.", fmt::join(spec.choices, ", "));
+      if (!spec.choices.empty()) {
+        description += fmt::format(" One{}of:{}{}.", kNoBreak, kNoBreak, fmt::join(spec.choices, ", "));
+      }
       write_wrapped(out, description, kDescriptionIndent);
     }
   }

@@ -177,9 +177,13 @@ class TraceReader {
     return p;
   }
 
+  // find_deadlock names a send/recv pair by its send; say both ends so the user finds the recv too.
   std::string describe(OpId id) const {
     const auto& op = trace_.op(id);
-    return fmt::format("rank {} '{}'", op.rank.value(), op.name);
+    std::string text = fmt::format("rank {} '{}'", op.rank.value(), op.name);
+    if (op.kind == workloads::OpKind::compute) return text;
+    const auto& recv = trace_.op(trace_.transfers()[trace_.transfer_of(id)].recv);
+    return text + fmt::format(" (with its recv rank {} '{}')", recv.rank.value(), recv.name);
   }
 
   void check_whole_trace() {

@@ -2,6 +2,7 @@
 // Tests of the event engine and its queue: (time, sequence) order, lazy cancellation, run(until), stop().
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <queue>
 #include <stdexcept>
 #include <utility>
@@ -195,6 +196,21 @@ TEST_CASE("engine: run(until) with nothing due before until only moves the clock
   CHECK(recorder.seen == std::vector<Seen>{{200, 1}});
 }
 
+TEST_CASE("engine: run(until) with until before the clock throws instead of moving the clock back", "[core]") {
+  // After run(100 ps) the clock reads 100 ps with an event queued at 200 ps. run(50 ps) would set the clock back
+  // to 50 ps and let events be scheduled before ones already handled: it throws, and the clock stays at 100 ps.
+  // run(100 ps) again (until == now) is fine and handles nothing.
+  Engine engine;
+  Recorder recorder;
+  const HandlerId h = engine.add_handler(recorder);
+  engine.schedule(at(200), h, 1);
+  engine.run(at(100));
+  CHECK_THROWS_WITH(engine.run(at(50)), Contains("run until 50 ps, before now 100 ps"));
+  CHECK(engine.now() == at(100));
+  CHECK(engine.run(at(100)).events_processed == 0);
+  CHECK(engine.pending() == 1);
+}
+
 TEST_CASE("engine: stop() inside a handler ends the run after that event", "[core]") {
   // Five events at 1..5 ps; the handler of the third calls stop(). run() returns having handled 3, clock at 3 ps,
   // 2 pending; the next run() starts afresh (stop is not sticky) and handles 4 and 5.
@@ -300,47 +316,75 @@ TEST_CASE("engine: an event whose handler throws is consumed, and the next run g
   CHECK(recorder.payloads() == std::vector<std::uint64_t>{1, 2, 3, 4});
 }
 
-TEST_CASE("engine: QuaternaryHeap pops the same order as a std::priority_queue (randomized)", "[core]") {
-  // Differential test against the standard library's binary heap ordered by the same (time, sequence) key.
-  // 200,000 random operations, pushes twice as likely as pops, times drawn from [now, now + 64) ps so that many
-  // ties occur and sequence must break them. Every pop must return the identical (time, sequence).
-  constexpr std::uint64_t seed = 20240601;
-  INFO("seed " << seed);
-  RngStream rng(seed, "queue-differential");
-  QuaternaryHeap heap;
+// Runs `operations` random pushes and pops on Queue and on a std::priority_queue ordered by the same (time,
+// sequence) key, side by side; pushes are twice as likely as pops, and each pushed time is draw_time(last popped
+// time). Sequences are unique, so the order is fully determined and every pop must return the identical event.
+// Returns the number of pops that differed.
+template <typename Queue, typename DrawTime>
+std::uint64_t differential_mismatches(RngStream& rng, int operations, DrawTime draw_time) {
+  Queue queue;
   auto later = [](const Event& a, const Event& b) { return b < a; };
   std::priority_queue<Event, std::vector<Event>, decltype(later)> reference(later);
   std::int64_t now = 0;
   std::uint64_t sequence = 0;
   std::uint64_t mismatches = 0;
-  std::uint64_t pops = 0;
-  for (int op = 0; op < 200'000; ++op) {
+  auto pop_both = [&] {
+    const Event& mine = queue.top();
+    const Event& theirs = reference.top();
+    mismatches += (mine.time != theirs.time || mine.sequence != theirs.sequence || mine.payload != theirs.payload);
+    mismatches += (queue.top().sequence != mine.sequence);  // top() twice in a row agrees with itself
+    now = theirs.time.ps();
+    queue.pop();
+    reference.pop();
+  };
+  for (int op = 0; op < operations; ++op) {
     if (reference.empty() || rng.uniform_below(3) != 0) {
       Event event;
-      event.time = at(now + static_cast<std::int64_t>(rng.uniform_below(64)));
+      event.time = at(draw_time(now));
       event.sequence = sequence++;
       event.payload = rng.next_u64();
-      heap.push(event);
+      queue.push(event);
       reference.push(event);
     } else {
-      const Event& mine = heap.top();
-      const Event& theirs = reference.top();
-      mismatches += (mine.time != theirs.time || mine.sequence != theirs.sequence || mine.payload != theirs.payload);
-      now = theirs.time.ps();
-      heap.pop();
-      reference.pop();
-      ++pops;
+      pop_both();
     }
-    REQUIRE(heap.size() == reference.size());
+    if (queue.size() != reference.size()) ++mismatches;
   }
-  while (!reference.empty()) {
-    mismatches += (heap.top().sequence != reference.top().sequence);
-    heap.pop();
-    reference.pop();
-    ++pops;
-  }
-  CHECK(heap.empty());
-  CHECK(pops == sequence);
+  while (!reference.empty()) pop_both();
+  if (!queue.empty()) ++mismatches;
+  return mismatches;
+}
+
+TEMPLATE_TEST_CASE("engine: the queues pop the same order as std::priority_queue when time never goes back",
+                   "[core]", QuaternaryHeap, RadixHeap) {
+  // Differential test, 200,000 operations. Pushed times are at or after the last popped time, as the engine's
+  // are: half within 64 ps (many ties at equal times, which the sequence must break, and keys differing only in
+  // low digits), half up to 2^40 ps later (keys differing in high digits).
+  constexpr std::uint64_t seed = 20240601;
+  INFO("seed " << seed);
+  RngStream rng(seed, "queue-differential-monotone");
+  const std::uint64_t mismatches = differential_mismatches<TestType>(rng, 200'000, [&](std::int64_t now) {
+    const std::uint64_t span = rng.uniform_below(2) == 0 ? 64 : std::uint64_t{1} << 40;
+    return now + static_cast<std::int64_t>(rng.uniform_below(span));
+  });
+  CHECK(mismatches == 0);
+}
+
+TEMPLATE_TEST_CASE("engine: the queues pop the same order as std::priority_queue when pushes go before the head",
+                   "[core]", QuaternaryHeap, RadixHeap) {
+  // Differential test, 200,000 operations, with pushed times anywhere in [-2^20, 2^20) ps and, one time in 64,
+  // at the int64 extremes: most pushes land before the current head (RadixHeap must re-base on them) and
+  // negative times must sort before positive ones.
+  constexpr std::uint64_t seed = 8128;
+  INFO("seed " << seed);
+  RngStream rng(seed, "queue-differential-any");
+  const std::uint64_t mismatches = differential_mismatches<TestType>(rng, 200'000, [&](std::int64_t) {
+    switch (rng.uniform_below(128)) {
+      case 0: return std::numeric_limits<std::int64_t>::min();
+      case 1: return std::numeric_limits<std::int64_t>::max();
+      default: return static_cast<std::int64_t>(rng.uniform_below(std::uint64_t{1} << 21)) - (std::int64_t{1} << 20);
+    }
+  });
   CHECK(mismatches == 0);
 }
 
