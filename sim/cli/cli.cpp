@@ -99,6 +99,19 @@ scenario::Scenario load(const CommandLine& line) {
   return scenario::load_scenario(line.scenario, options);
 }
 
+// The default output folder is named after the scenario; characters that could climb out of dsim-out/ or confuse a
+// shell are replaced.
+std::string folder_name(const std::string& scenario_name) {
+  std::string name = scenario_name;
+  for (char& c : name) {
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                       c == '_' || c == '.';
+    if (!plain) c = '_';
+  }
+  if (name.empty() || name.find_first_not_of('.') == std::string::npos) name = "unnamed";
+  return name;
+}
+
 int run_command(const CommandLine& line, std::ostream& out) {
   const scenario::Scenario scenario = load(line);
   const run::Simulation simulation(scenario);
@@ -114,7 +127,7 @@ int run_command(const CommandLine& line, std::ostream& out) {
       {"links.csv", report::links_csv(view)},
       {"timeline.json", report::timeline_json(view)},
   };
-  const std::filesystem::path folder = line.out ? *line.out : "dsim-out/" + scenario.name;
+  const std::filesystem::path folder = line.out ? *line.out : "dsim-out/" + folder_name(scenario.name);
   std::error_code error;
   std::filesystem::create_directories(folder, error);
   if (error) throw InputError(folder.string(), "", fmt::format("cannot create output folder: {}", error.message()));

@@ -85,3 +85,16 @@ TEST_CASE("show: prints the resolved scenario with defaults filled in", "[cli]")
 }
 
 }  // namespace dsim::testing
+
+namespace dsim::testing {
+
+TEST_CASE("run: the default output folder is dsim-out/<name> and a name cannot climb out of it", "[cli]") {
+  const TempDir scratch;
+  const DsimOutput result =
+      run_dsim({"run", default_scenario, "--quiet", "--set", "/name=../../escape"}, scratch.path());
+  REQUIRE(result.exit_code == 0);
+  CHECK(std::filesystem::exists(scratch.path() / "dsim-out" / ".._.._escape" / "summary.json"));
+  CHECK_FALSE(std::filesystem::exists(scratch.path().parent_path() / "escape"));
+}
+
+}  // namespace dsim::testing

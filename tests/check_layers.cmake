@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: Apache-2.0
+# Fails when a source file includes a header of a layer above its own. Linking catches most wrong edges; this also
+# catches header-only uses. Run as: cmake -DSOURCE_DIR=<repo> -P tests/check_layers.cmake
+cmake_minimum_required(VERSION 3.25)
+
+# layer folder -> folders its files may include
+set(allowed_sim/core "sim/core")
+set(allowed_topology "sim/core;topology")
+set(allowed_workloads "sim/core;workloads")
+set(allowed_models "sim/core;topology;models")
+set(allowed_calibration "sim/core;topology;models;calibration")
+
+set(violations 0)
+foreach(layer sim/core topology workloads models calibration)
+  file(GLOB_RECURSE files "${SOURCE_DIR}/${layer}/*.hpp" "${SOURCE_DIR}/${layer}/*.cpp" "${SOURCE_DIR}/${layer}/*.cu")
+  foreach(file ${files})
+    file(STRINGS "${file}" includes REGEX "^[ \t]*#[ \t]*include[ \t]+\"")
+    foreach(line ${includes})
+      string(REGEX REPLACE "^[ \t]*#[ \t]*include[ \t]+\"([^\"]+)\".*" "\\1" header "${line}")
+      set(ok FALSE)
+      foreach(prefix ${allowed_${layer}})
+        string(FIND "${header}" "${prefix}/" at)
+        if(at EQUAL 0)
+          set(ok TRUE)
+        endif()
+      endforeach()
+      if(NOT ok)
+        file(RELATIVE_PATH rel "${SOURCE_DIR}" "${file}")
+        message(SEND_ERROR "${rel}: includes \"${header}\", outside what layer ${layer} may use (${allowed_${layer}})")
+        math(EXPR violations "${violations} + 1")
+      endif()
+    endforeach()
+  endforeach()
+endforeach()
+if(violations GREATER 0)
+  message(FATAL_ERROR "${violations} include(s) break the layering")
+endif()
+message(STATUS "layering: every include stays within its layer's allowed edges")
