@@ -51,39 +51,39 @@ bool in_range(const ParamSpec& spec, double value) {
   return !(spec.max && value > *spec.max);
 }
 
+// Whether a JSON number has an integral value, whatever its range.
+bool is_integral(const json& value) {
+  if (!value.is_number_float()) return value.is_number();
+  const double d = value.get<double>();
+  return std::isfinite(d) && std::trunc(d) == d;
+}
+
 // Why value does not fit spec read as `type` (spec.type, or spec.element_type for array elements); nullopt if it
-// fits.
+// fits. Quoting the value costs a dump, so it happens only on failure.
 std::optional<std::string> problem_with(const ParamSpec& spec, ParamType type, const json& value) {
-  const std::string got = describe_json_value(value);
+  const auto expected = [&value](std::string_view what) {
+    return fmt::format("expected {}, got {}", what, describe_json_value(value));
+  };
   switch (type) {
     case ParamType::integer: {
-      if (!value.is_number()) return fmt::format("expected an integer, got {}", got);
+      if (!value.is_number()) return expected("an integer");
       const std::optional<std::int64_t> integer = exact_int64(value);
-      if (!integer) {
-        const bool integral = value.is_number_unsigned() ||
-                              (std::isfinite(value.get<double>()) && std::trunc(value.get<double>()) == value.get<double>());
-        if (integral) return fmt::format("expected an integer that fits in 64 bits, got {}", got);
-        return fmt::format("expected an integer, got {}", got);
-      }
-      if (!in_range(spec, static_cast<double>(*integer))) {
-        return fmt::format("expected {}, got {}", expected_number(spec, "integer"), got);
-      }
+      if (!integer) return expected(is_integral(value) ? "an integer that fits in 64 bits" : "an integer");
+      if (!in_range(spec, static_cast<double>(*integer))) return expected(expected_number(spec, "integer"));
       return std::nullopt;
     }
     case ParamType::number:
-      if (!value.is_number()) return fmt::format("expected a number, got {}", got);
-      if (!in_range(spec, value.get<double>())) return fmt::format("expected {}, got {}", expected_number(spec, "number"), got);
+      if (!value.is_number()) return expected("a number");
+      if (!in_range(spec, value.get<double>())) return expected(expected_number(spec, "number"));
       return std::nullopt;
     case ParamType::boolean:
-      if (!value.is_boolean()) return fmt::format("expected true or false, got {}", got);
+      if (!value.is_boolean()) return expected("true or false");
       return std::nullopt;
     case ParamType::string:
-      if (!value.is_string()) return fmt::format("expected a string, got {}", got);
+      if (!value.is_string()) return expected("a string");
       return std::nullopt;
     case ParamType::choice: {
-      if (!value.is_string()) {
-        return fmt::format("expected a string, one of: {}; got {}", fmt::join(spec.choices, ", "), got);
-      }
+      if (!value.is_string()) return expected(fmt::format("a string (one of: {})", fmt::join(spec.choices, ", ")));
       const auto& text = value.get_ref<const std::string&>();
       if (std::find(spec.choices.begin(), spec.choices.end(), text) != spec.choices.end()) return std::nullopt;
       if (const std::optional<std::string> near = closest_name(text, spec.choices)) {
@@ -92,10 +92,10 @@ std::optional<std::string> problem_with(const ParamSpec& spec, ParamType type, c
       return fmt::format("unknown value '{}'; valid choices: {}", text, fmt::join(spec.choices, ", "));
     }
     case ParamType::object:
-      if (!value.is_object()) return fmt::format("expected an object, got {}", got);
+      if (!value.is_object()) return expected("an object");
       return std::nullopt;
     case ParamType::array:
-      if (!value.is_array()) return fmt::format("expected an array, got {}", got);
+      if (!value.is_array()) return expected("an array");
       return std::nullopt;
   }
   return std::nullopt;
@@ -129,8 +129,8 @@ ReadContext::ReadContext(const ParamTable& table, const SourcedJson& scenario) :
 
 ObjectReader ReadContext::root() {
   if (!scenario_.doc.is_object()) {
-    throw error_at("", fmt::format("expected a JSON object at the top level, got {}",
-                                   describe_json_value(scenario_.doc)));
+    throw error_at("",
+                   fmt::format("expected a JSON object at the top level, got {}", describe_json_value(scenario_.doc)));
   }
   return open_object("", "", scenario_.doc, resolved_);
 }
@@ -180,7 +180,9 @@ void ReadContext::mark_read(ObjectState& object, std::string_view key) {
 }
 
 void ReadContext::check(const ParamSpec& spec, ParamType type, const std::string& pointer, const json& value) const {
-  if (std::optional<std::string> problem = problem_with(spec, type, value)) throw error_at(pointer, std::move(*problem));
+  if (std::optional<std::string> problem = problem_with(spec, type, value)) {
+    throw error_at(pointer, std::move(*problem));
+  }
 }
 
 template <typename T>
@@ -215,7 +217,9 @@ void ReadContext::finish(std::size_t state) {
     if (std::find(declared.begin(), declared.end(), key) != declared.end()) continue;
     const std::string pointer = append_pointer(object.pointer, key);
     if (key == kCommentKey) {
-      if (!value.is_string()) throw error_at(pointer, fmt::format("expected a string, got {}", describe_json_value(value)));
+      if (!value.is_string()) {
+        throw error_at(pointer, fmt::format("expected a string, got {}", describe_json_value(value)));
+      }
       (*object.resolved)[key] = value;
       continue;
     }
@@ -242,8 +246,7 @@ std::optional<T> ReadContext::read_scalar(std::size_t state, std::string_view ke
   return result;
 }
 
-std::optional<ObjectReader> ReadContext::read_object(std::size_t state, std::string_view key,
-                                                     bool optional_accessor) {
+std::optional<ObjectReader> ReadContext::read_object(std::size_t state, std::string_view key, bool optional_accessor) {
   const Fetched fetched = fetch(state, key, ParamType::object, optional_accessor);
   if (fetched.value == nullptr) return std::nullopt;
   check(*fetched.spec, ParamType::object, fetched.pointer, *fetched.value);

@@ -127,7 +127,9 @@ std::string short_parse_message(const std::string& what) {
     if (const std::size_t colon = text.find(": "); colon != text.npos) text.remove_prefix(colon + 2);
   }
   std::string message(text);
-  if (!message.empty() && message[0] >= 'A' && message[0] <= 'Z') message[0] = static_cast<char>(message[0] - 'A' + 'a');
+  if (!message.empty() && message[0] >= 'A' && message[0] <= 'Z') {
+    message[0] = static_cast<char>(message[0] - 'A' + 'a');
+  }
   return message;
 }
 
@@ -157,14 +159,15 @@ json parse_scenario_object(std::string_view text, const std::string& source) {
   JsonParseResult parsed = parse_json_strict(text);
   if (!parsed.value) throw InputError(source, parsed.where, parsed.message);
   if (!parsed.value->is_object()) {
-    throw InputError(source, "",
-                     fmt::format("expected a JSON object at the top level, got {}", describe_json_value(*parsed.value)));
+    throw InputError(
+        source, "", fmt::format("expected a JSON object at the top level, got {}", describe_json_value(*parsed.value)));
   }
   return std::move(*parsed.value);
 }
 
 // Objects merge key by key; anything else in src replaces what dst holds, taking its origins along.
-void merge_into(json& dst, OriginMap& dst_origins, json&& src, const OriginMap& src_origins, const std::string& pointer) {
+void merge_into(json& dst, OriginMap& dst_origins, json&& src, const OriginMap& src_origins,
+                const std::string& pointer) {
   for (auto item = src.begin(); item != src.end(); ++item) {
     const std::string child = append_pointer(pointer, item.key());
     const auto existing = dst.find(item.key());
@@ -198,8 +201,9 @@ std::vector<std::pair<std::string, std::string>> take_includes(json& doc, const 
   } else if (found->is_array()) {
     for (std::size_t i = 0; i < found->size(); ++i) check_name((*found)[i], fmt::format("/include/{}", i));
   } else {
-    throw InputError(source, "/include",
-                     fmt::format("expected a file name or an array of file names, got {}", describe_json_value(*found)));
+    throw InputError(
+        source, "/include",
+        fmt::format("expected a file name or an array of file names, got {}", describe_json_value(*found)));
   }
   doc.erase(found);
   return includes;

@@ -293,8 +293,8 @@ void ParamTable::write_help(std::ostream& out) const {
         line.clear();
       }
       line.resize(2 + key_width, ' ');
-      line += fmt::format("  {:<{}}  {:<{}}  {}", type_text(spec), type_width, spec.unit, unit_width,
-                          presence_text(spec));
+      line +=
+          fmt::format("  {:<{}}  {:<{}}  {}", type_text(spec), type_width, spec.unit, unit_width, presence_text(spec));
       while (!line.empty() && line.back() == ' ') line.pop_back();
       out << line << '\n';
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -53,11 +54,11 @@ class ParamBuilder {
   ParamBuilder& defaults(nlohmann::json value);  // presence becomes defaulted
   ParamBuilder& required();
   ParamBuilder& optional();
-  ParamBuilder& at_least(double min);       // value >= min
-  ParamBuilder& greater_than(double min);   // value > min
-  ParamBuilder& positive();                 // value > 0
-  ParamBuilder& non_negative();             // value >= 0
-  ParamBuilder& at_most(double max);        // value <= max
+  ParamBuilder& at_least(double min);              // value >= min
+  ParamBuilder& greater_than(double min);          // value > min
+  ParamBuilder& positive();                        // value > 0
+  ParamBuilder& non_negative();                    // value >= 0
+  ParamBuilder& at_most(double max);               // value <= max
   ParamBuilder& in_range(double min, double max);  // min <= value <= max
 
   const ParamSpec& spec() const;

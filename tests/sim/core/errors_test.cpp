@@ -17,7 +17,8 @@ using Catch::Matchers::Contains;
 TEST_CASE("errors: an InputError reads 'file: /path: message'", "[core]") {
   // The three parts are joined by ": " in the order source, where, message.
   const InputError error("scenario.json", "/cluster/nodes/0", "unknown key 'nic_gbs'; did you mean 'nic_gbps'?");
-  CHECK(std::string(error.what()) == "scenario.json: /cluster/nodes/0: unknown key 'nic_gbs'; did you mean 'nic_gbps'?");
+  CHECK(std::string(error.what()) ==
+        "scenario.json: /cluster/nodes/0: unknown key 'nic_gbs'; did you mean 'nic_gbps'?");
   // The parts stay available on their own, unchanged.
   CHECK(error.source() == "scenario.json");
   CHECK(error.where() == "/cluster/nodes/0");

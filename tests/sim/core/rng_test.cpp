@@ -62,7 +62,7 @@ TEST_CASE("rng: different names or seeds give different streams", "[core]") {
   CHECK(same_seed == 0);
 }
 
-TEST_CASE("rng: uniform01 stays in [0, 1) with mean near 1/2", "[core]") {
+TEST_CASE("rng: uniform01 stays at or above 0 and below 1, with mean near 1/2", "[core]") {
   // U(0,1) has mean 1/2 and standard deviation 1/sqrt(12) = 0.2887; over 100,000 draws the sample mean's standard
   // deviation is 0.2887 / sqrt(1e5) = 0.00091, so a tolerance of 0.005 is about 5.5 sigma.
   RngStream rng(2024, "uniform01");

@@ -11,9 +11,9 @@ TEST_CASE("edit distance counts insertions, deletions and substitutions", "[scen
   CHECK(edit_distance("", "") == 0);
   CHECK(edit_distance("abc", "") == 3);
   CHECK(edit_distance("", "abc") == 3);
-  CHECK(edit_distance("nic_gbs", "nic_gbps") == 1);   // one insertion
-  CHECK(edit_distance("nodes", "nodez") == 1);        // one substitution
-  CHECK(edit_distance("kitten", "sitting") == 3);     // the textbook case: k->s, e->i, +g
+  CHECK(edit_distance("nic_gbs", "nic_gbps") == 1);  // one insertion
+  CHECK(edit_distance("nodes", "nodez") == 1);       // one substitution
+  CHECK(edit_distance("kitten", "sitting") == 3);    // the textbook case: k->s, e->i, +g
   CHECK(edit_distance("flaw", "lawn") == 2);
 }
 

@@ -13,9 +13,9 @@ namespace {
 using dsim::InputError;
 using dsim::InternalError;
 using dsim::scenario::ObjectReader;
-using dsim::scenario::parse_scenario_text;
 using dsim::scenario::ParamTable;
 using dsim::scenario::ParamType;
+using dsim::scenario::parse_scenario_text;
 using dsim::scenario::ReadContext;
 using dsim::scenario::SourcedJson;
 using nlohmann::json;
@@ -170,7 +170,8 @@ TEST_CASE("reader: integers accept integral floats and reject fractions and 64-b
   CHECK(read_text(R"({"seed": -0.0, "workload": {)" + kRanks + "}}")["seed"] == 0);
 
   check_error(R"({"cluster": {"nodes": 2.5}})", "/cluster/nodes", "expected an integer, got 2.5");
-  check_error(R"({"cluster": {"nodes": 1e30}})", "/cluster/nodes", "expected an integer that fits in 64 bits, got 1e+30");
+  check_error(R"({"cluster": {"nodes": 1e30}})", "/cluster/nodes",
+              "expected an integer that fits in 64 bits, got 1e+30");
   check_error(R"({"cluster": {"nodes": 9223372036854775808}})", "/cluster/nodes",
               "expected an integer that fits in 64 bits, got 9223372036854775808");
   check_error(R"({"cluster": {"nodes": 9.3e18}})", "/cluster/nodes",
@@ -206,7 +207,7 @@ TEST_CASE("reader: a value of the wrong JSON type says what was expected and wha
   check_error(R"({"workload": {"ranks": [{"rank": 0, "deps": ["a", 1]}]}})", "/workload/ranks/0/deps/1",
               "expected a string, got 1");
   check_error(R"({"cluster": {"kind": 3}})", "/cluster/kind",
-              "expected a string, one of: single_switch, fat_tree, dragonfly; got 3");
+              "expected a string (one of: single_switch, fat_tree, dragonfly), got 3");
 }
 
 TEST_CASE("reader: a missing required key is named at its own pointer", "[scenario]") {
@@ -219,7 +220,8 @@ TEST_CASE("reader: a missing required key is named at its own pointer", "[scenar
 TEST_CASE("reader: an unknown choice lists the valid ones or suggests the near one", "[scenario]") {
   check_error(R"({"cluster": {"kind": "mesh"}})", "/cluster/kind",
               "unknown value 'mesh'; valid choices: single_switch, fat_tree, dragonfly");
-  check_error(R"({"cluster": {"kind": "fat_tre"}})", "/cluster/kind", "unknown value 'fat_tre'; did you mean 'fat_tree'?");
+  check_error(R"({"cluster": {"kind": "fat_tre"}})", "/cluster/kind",
+              "unknown value 'fat_tre'; did you mean 'fat_tree'?");
 }
 
 TEST_CASE("reader: an unknown key suggests the near one, or lists the valid keys", "[scenario]") {
@@ -283,7 +285,8 @@ TEST_CASE("reader: reading a key the table does not declare is a dsim bug", "[sc
   const SourcedJson scenario = parse_scenario_text(R"({"seed": 2})", "test.json");
   ReadContext context(table, scenario);
   ObjectReader root = context.root();
-  CHECK_THROWS_WITH(root.integer("seeed"), Catch::Contains("reading /seeed, which the parameter table does not declare"));
+  CHECK_THROWS_WITH(root.integer("seeed"),
+                    Catch::Contains("reading /seeed, which the parameter table does not declare"));
   CHECK_THROWS_AS(root.number("seed"), InternalError);  // declared as an integer
   CHECK_THROWS_AS(root.choice("name"), InternalError);  // a string has no choices
   CHECK_THROWS_AS(root.has("nothing"), InternalError);
@@ -312,7 +315,8 @@ TEST_CASE("reader: an object reader left unfinished is a dsim bug", "[scenario]"
   const SourcedJson scenario = parse_scenario_text(R"({})", "test.json");
   ReadContext context(table, scenario);
   ObjectReader root = context.root();
-  CHECK_THROWS_WITH(context.check_all_finished(), Catch::Contains("the reader of the root object never called finish()"));
+  CHECK_THROWS_WITH(context.check_all_finished(),
+                    Catch::Contains("the reader of the root object never called finish()"));
   ObjectReader cluster = root.object("cluster");
   cluster.integer("nodes");
   cluster.has("nic");
@@ -336,6 +340,7 @@ TEST_CASE("reader: a table default that breaks its own range is a dsim bug", "[s
   ParamTable table;
   table.integer("/nodes", "Nodes.").defaults(0).at_least(1);
   const SourcedJson scenario = parse_scenario_text(R"({})", "test.json");
-  CHECK_THROWS_WITH(ReadContext(table, scenario),
-                    Catch::Contains("the default of /nodes does not fit its declaration: expected an integer >= 1, got 0"));
+  CHECK_THROWS_WITH(
+      ReadContext(table, scenario),
+      Catch::Contains("the default of /nodes does not fit its declaration: expected an integer >= 1, got 0"));
 }

@@ -139,7 +139,8 @@ TEST_CASE("json source: a number too large for a double is an error with its pos
 TEST_CASE("json source: an empty file is malformed at line 1, column 1", "[scenario]") {
   const InputError error = input_error_of([] { load_scenario_file(data("empty.json")); });
   CHECK(error.where() == "line 1, column 1");
-  CHECK(error.message() == "syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal");
+  CHECK(error.message() ==
+        "syntax error while parsing value - unexpected end of input; expected '[', '{', or a literal");
 }
 
 TEST_CASE("json source: the top level must be an object", "[scenario]") {

@@ -117,7 +117,7 @@ TEST_CASE("param table: help lists every key with its type, unit, default and ra
   for (const auto& spec : table.specs()) CHECK(help.find(spec.pattern) != std::string::npos);
   for (const char* text : {"nodes", "Gb/s", "bytes", "default 2", "default 400.0", "default \"single_switch\"",
                            "required", "optional", "Range: >= 1.", "Range: > 0.", "One of: single_switch, fat_tree.",
-                           "array of objects", "Number of nodes.", "\ncluster\n", "\nworkload\n", "\nname\n"}) {
+                           "array of objects", "Number of nodes.", "\ntop level\n", "\ncluster\n", "\nworkload\n"}) {
     CHECK(help.find(text) != std::string::npos);
   }
   // Every line fits a 100-column terminal, and columns line up: the type of each key starts at one column.

@@ -39,7 +39,7 @@ InputError set_error(const std::string& assignment) {
 
 }  // namespace
 
-TEST_CASE("--set: a JSON value keeps its type", "[scenario]") {
+TEST_CASE("set override: a JSON value keeps its type", "[scenario]") {
   SourcedJson scenario = sample();
   apply_set_override(scenario, "/cluster/nodes=4");
   CHECK(scenario.doc["cluster"]["nodes"] == 4);
@@ -52,7 +52,7 @@ TEST_CASE("--set: a JSON value keeps its type", "[scenario]") {
   CHECK(scenario.doc["quoted"] == "4");
 }
 
-TEST_CASE("--set: a value that is not JSON is taken as a plain string", "[scenario]") {
+TEST_CASE("set override: a value that is not JSON is taken as a plain string", "[scenario]") {
   SourcedJson scenario = sample();
   apply_set_override(scenario, "/name=foo");
   CHECK(scenario.doc["name"] == "foo");
@@ -62,7 +62,7 @@ TEST_CASE("--set: a value that is not JSON is taken as a plain string", "[scenar
   CHECK(scenario.doc["name"] == "");
 }
 
-TEST_CASE("--set: missing intermediate objects are created and belong to --set", "[scenario]") {
+TEST_CASE("set override: missing intermediate objects are created and belong to --set", "[scenario]") {
   SourcedJson scenario = sample();
   apply_set_override(scenario, "/models/network/kind=simple");
   CHECK(scenario.doc["models"] == json::parse(R"({"network": {"kind": "simple"}})"));
@@ -71,7 +71,7 @@ TEST_CASE("--set: missing intermediate objects are created and belong to --set",
   CHECK(scenario.origins.source_of("/cluster/nodes") == "scenario.json");
 }
 
-TEST_CASE("--set: an existing array element can be replaced, and only it becomes --set's", "[scenario]") {
+TEST_CASE("set override: an existing array element can be replaced, and only it becomes --set's", "[scenario]") {
   SourcedJson scenario = sample();
   apply_set_override(scenario, "/cluster/nics/1/gbps=200");
   CHECK(scenario.doc["cluster"]["nics"][1]["gbps"] == 200);
@@ -82,7 +82,7 @@ TEST_CASE("--set: an existing array element can be replaced, and only it becomes
   CHECK(scenario.origins.source_of("/cluster/nics/0/gbps") == "--set");
 }
 
-TEST_CASE("--set: replacing an object makes its whole subtree --set's", "[scenario]") {
+TEST_CASE("set override: replacing an object makes its whole subtree --set's", "[scenario]") {
   SourcedJson scenario = sample();
   apply_set_override(scenario, "/cluster/nics/1/gbps=200");
   apply_set_override(scenario, "/cluster={\"nodes\": 8}");
@@ -91,7 +91,7 @@ TEST_CASE("--set: replacing an object makes its whole subtree --set's", "[scenar
   CHECK(scenario.origins.entries().count("/cluster/nics/1/gbps") == 0);
 }
 
-TEST_CASE("--set: ~1 and ~0 in the pointer stand for '/' and '~'", "[scenario]") {
+TEST_CASE("set override: ~1 and ~0 in the pointer stand for '/' and '~'", "[scenario]") {
   SourcedJson scenario = sample();
   apply_set_override(scenario, "/odd/a~1b=5");
   apply_set_override(scenario, "/odd/t~0=6");
@@ -99,27 +99,27 @@ TEST_CASE("--set: ~1 and ~0 in the pointer stand for '/' and '~'", "[scenario]")
   CHECK(scenario.doc["odd"]["t~"] == 6);
 }
 
-TEST_CASE("--set: an assignment without '=' says how to write one", "[scenario]") {
+TEST_CASE("set override: an assignment without '=' says how to write one", "[scenario]") {
   const InputError error = set_error("/cluster/nodes");
   CHECK(error.source() == "--set");
   CHECK(error.where() == "/cluster/nodes");
   CHECK(error.message() == "expected /json/pointer=value, as in --set /cluster/nodes=4");
 }
 
-TEST_CASE("--set: the pointer must start with '/'", "[scenario]") {
+TEST_CASE("set override: the pointer must start with '/'", "[scenario]") {
   const InputError error = set_error("cluster/nodes=4");
   CHECK(error.source() == "--set");
   CHECK(error.where() == "cluster/nodes");
   CHECK(error.message() == "a JSON pointer starts with '/', as in --set /cluster/nodes=4");
 }
 
-TEST_CASE("--set: a bad '~' escape is an error", "[scenario]") {
+TEST_CASE("set override: a bad '~' escape is an error", "[scenario]") {
   const InputError error = set_error("/odd/a~2=1");
   CHECK(error.where() == "/odd/a~2");
   CHECK(error.message() == "bad escape in 'a~2': write ~0 for '~' and ~1 for '/' in a key");
 }
 
-TEST_CASE("--set: an array index must exist", "[scenario]") {
+TEST_CASE("set override: an array index must exist", "[scenario]") {
   const InputError past = set_error("/cluster/nics/2/gbps=1");
   CHECK(past.source() == "--set");
   CHECK(past.where() == "/cluster/nics/2/gbps");
@@ -129,12 +129,13 @@ TEST_CASE("--set: an array index must exist", "[scenario]") {
 
   const InputError not_index = set_error("/cluster/nics/first/gbps=1");
   CHECK(not_index.where() == "/cluster/nics/first/gbps");
-  CHECK(not_index.message() == "'first' is not an array index; /cluster/nics is an array, so write a number from 0 to 1");
+  CHECK(not_index.message() ==
+        "'first' is not an array index; /cluster/nics is an array, so write a number from 0 to 1");
 
   CHECK(set_error("/cluster/nics/01=1").message().starts_with("'01' is not an array index"));
 }
 
-TEST_CASE("--set: walking into a scalar is an error", "[scenario]") {
+TEST_CASE("set override: walking into a scalar is an error", "[scenario]") {
   const InputError error = set_error("/cluster/nodes/count=3");
   CHECK(error.source() == "--set");
   CHECK(error.where() == "/cluster/nodes/count");
@@ -142,8 +143,9 @@ TEST_CASE("--set: walking into a scalar is an error", "[scenario]") {
         "/cluster/nodes holds 2, not an object or array, so it has no 'count'; set /cluster/nodes itself instead");
 }
 
-TEST_CASE("--set: a JSON value that repeats a key is an error, not a string", "[scenario]") {
+TEST_CASE("set override: a JSON value that repeats a key is an error, not a string", "[scenario]") {
   const InputError error = set_error("/cluster={\"nodes\": 1, \"nodes\": 2}");
   CHECK(error.where() == "/cluster");
-  CHECK(error.message() == "the value repeats a key at /nodes: duplicate key 'nodes'; a key may appear once per object");
+  CHECK(error.message() ==
+        "the value repeats a key at /nodes: duplicate key 'nodes'; a key may appear once per object");
 }
