@@ -1,58 +1,49 @@
 // SPDX-License-Identifier: Apache-2.0
-// Plain, immutable description of a cluster as the scenario gives it: how many nodes, what is in a node, and the
-// fabric joining them. No JSON past the loader: the scenario loader fills these structs, builders read them.
+// Plain, immutable description of a cluster as the scenario gives it: how many nodes, what is in a node, the fabric
+// joining their NICs and how flows are routed over it. The scenario loader fills these structs; builders read them.
 #pragma once
 
 #include <array>
-#include <string>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
-#include "sim/core/dtype.hpp"
 #include "sim/core/units.hpp"
+#include "topology/fabrics/fabric.hpp"
+#include "topology/node/node_spec.hpp"
 
 namespace dsim::topology {
 
-struct GpuSpec {
-  std::string model;                 // for reports, e.g. "H800 SXM"
-  std::array<double, 3> peak_flops{};  // dense FLOP/s, indexed by Dtype
-  int sm_count = 0;
+// How a flow picks among equal-cost paths: ecmp hashes the flow key with the run's seed (deterministic), adaptive
+// takes the least-loaded next hop at each switch, static picks by destination (D-mod-k), so every flow to one
+// destination follows one path.
+enum class RoutingPolicy { ecmp, adaptive, static_ /* "static"; the underscore only dodges the keyword */ };
+inline constexpr std::array<std::string_view, 3> routing_policy_names = {"ecmp", "adaptive", "static"};
+constexpr std::string_view to_string(RoutingPolicy p) { return routing_policy_names[static_cast<std::size_t>(p)]; }
+constexpr std::optional<RoutingPolicy> parse_routing_policy(std::string_view name) {
+  for (std::size_t i = 0; i < routing_policy_names.size(); ++i) {
+    if (routing_policy_names[i] == name) return static_cast<RoutingPolicy>(i);
+  }
+  return std::nullopt;
+}
 
-  double peak(Dtype d) const { return peak_flops[static_cast<std::size_t>(d)]; }
-};
-
-// The scale-up domain: every GPU of a node reaches every other through NVSwitch at `per_gpu_bandwidth` in each
-// direction (H800: 400 GB/s total = 200 GB/s per direction), of which `efficiency` is achievable.
-struct ScaleUpSpec {
-  Bandwidth per_gpu_bandwidth;
+// The cables of the scale-out fabric: NIC-to-leaf and switch-to-switch.
+struct FabricLinkSpec {
+  Bandwidth bandwidth;   // per direction (400 Gb/s for 64-port 400G switches)
   double efficiency = 1.0;
-  Time latency;  // one transfer's fixed cost across NVSwitch
-};
-
-// The scale-out NICs: one per GPU (as on an HGX H800 board), each `bandwidth` per direction.
-struct ScaleOutSpec {
-  Bandwidth bandwidth;
-  double efficiency = 1.0;
-  Time latency;  // NIC to NIC fixed cost of one transfer, excluding switches
-};
-
-enum class FabricKind { single_switch };
-inline constexpr std::array<std::string_view, 1> fabric_kind_names = {"single_switch"};
-constexpr std::string_view to_string(FabricKind k) { return fabric_kind_names[static_cast<std::size_t>(k)]; }
-
-struct FabricSpec {
-  FabricKind kind = FabricKind::single_switch;
-  Time switch_latency;  // per switch traversed
+  Time switch_latency;   // charged on every link leaving a switch
 };
 
 struct ClusterSpec {
   int nodes = 0;
-  int gpus_per_node = 0;
-  GpuSpec gpu;
-  ScaleUpSpec scale_up;
-  ScaleOutSpec scale_out;
+  NodeSpec node;
   FabricSpec fabric;
+  FabricLinkSpec fabric_links;
+  RoutingPolicy routing = RoutingPolicy::ecmp;
+  std::uint64_t seed = 0;  // ECMP hash seed: the run's seed
 
-  int gpu_count() const { return nodes * gpus_per_node; }
+  int gpu_count() const { return nodes * node.gpus; }
+  int nic_count() const { return nodes * node.nic.count; }
 };
 
 }  // namespace dsim::topology

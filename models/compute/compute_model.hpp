@@ -12,7 +12,7 @@
 
 #include "sim/core/dtype.hpp"
 #include "sim/core/units.hpp"
-#include "topology/cluster_spec.hpp"
+#include "topology/node/node_spec.hpp"
 
 namespace dsim::models::compute {
 

@@ -11,22 +11,24 @@ namespace dsim::models::network {
 SimpleNetwork::SimpleNetwork(const topology::Cluster& cluster)
     : cluster_(cluster), link_bytes_(cluster.links().size(), 0) {}
 
-Time SimpleNetwork::flow_time(const FlowRequest& request) const {
+Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size) const {
   Time latency = Time::zero();
   double bottleneck = std::numeric_limits<double>::infinity();
-  for (const LinkId id : cluster_.route(request.src, request.dst)) {
+  for (const LinkId id : route) {
     const auto& link = cluster_.link(id);
     latency += link.latency;
     bottleneck = std::min(bottleneck, link.effective_capacity().Bps());
   }
-  return latency + units::transfer_time(request.size, Bandwidth::from_Bps(bottleneck));
+  return latency + units::transfer_time(size, Bandwidth::from_Bps(bottleneck));
 }
 
 FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
   const FlowId id(next_flow_++);
-  pending_.push({now_ + flow_time(request), id});
+  // The flow id is the ECMP key: deterministic, and distinct flows between one pair may take distinct paths.
+  const topology::Route route = cluster_.route(request.src, request.dst, id.value());
+  pending_.push({now_ + flow_time(route, request.size), id});
   // Bytes are counted at start: a flow always finishes, and counting here avoids keeping its route.
-  for (const LinkId link : cluster_.route(request.src, request.dst)) link_bytes_[link.index()] += request.size.count();
+  for (const LinkId link : route) link_bytes_[link.index()] += request.size.count();
   return id;
 }
 

@@ -22,8 +22,8 @@ class SimpleNetwork final : public NetworkModel {
   Time now() const override { return now_; }
   const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }
 
-  // The time a flow takes on an idle network; exposed so tests state the closed form once.
-  Time flow_time(const FlowRequest& request) const;
+  // The time a flow takes on an idle network along `route`; exposed so tests state the closed form once.
+  Time flow_time(const topology::Route& route, Bytes size) const;
 
  private:
   struct Pending {

@@ -11,6 +11,7 @@
 
 #include "sim/core/errors.hpp"
 #include "sim/report/report.hpp"
+#include "sim/report/topology_report.hpp"
 #include "sim/run/simulation.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/scenario_params.hpp"
@@ -29,6 +30,8 @@ commands:
                       cross-field rule, the trace's send/recv pairing and deadlocks)
   show SCENARIO       print the resolved scenario: includes merged, overrides applied,
                       every default filled in
+  topo SCENARIO       the cluster's hardware: GPUs, NICs, switches per layer, links per
+                      kind, diameter, bisection bandwidth and fabric cost
   help scenario       every scenario parameter: key, type, unit, default, description
   help COMMAND        the options of one command
 
@@ -39,6 +42,9 @@ options (run):
   --seed N            seed of the random streams (same as --set /seed=N)
   --out DIR           output folder (default: dsim-out/<scenario name>)
   --quiet             print nothing on success
+options (topo):
+  --json              print the figures as JSON
+  --dot FILE          also write a Graphviz drawing of a small cluster to FILE
 
   -h, --help          this help
   --version           print the version
@@ -58,6 +64,8 @@ struct CommandLine {
   std::optional<std::string> seed;
   std::optional<std::string> out;
   bool quiet = false;
+  bool json = false;
+  std::optional<std::string> dot;
 };
 
 CommandLine parse_command(const std::string& command, const std::vector<std::string>& args) {
@@ -67,6 +75,9 @@ CommandLine parse_command(const std::string& command, const std::vector<std::str
   if (command == "run") {
     options.add_options()("seed", po::value<std::string>())("out", po::value<std::string>())(
         "quiet", po::bool_switch(&line.quiet));
+  }
+  if (command == "topo") {
+    options.add_options()("json", po::bool_switch(&line.json))("dot", po::value<std::string>());
   }
   po::positional_options_description positional;
   positional.add("scenario", 1);
@@ -80,11 +91,13 @@ CommandLine parse_command(const std::string& command, const std::vector<std::str
   if (line.scenario.empty()) throw usage_error(fmt::format("dsim {}: missing the SCENARIO file", command));
   if (vm.count("seed")) line.seed = vm["seed"].as<std::string>();
   if (vm.count("out")) line.out = vm["out"].as<std::string>();
+  if (vm.count("dot")) line.dot = vm["dot"].as<std::string>();
   return line;
 }
 
-scenario::Scenario load(const CommandLine& line) {
+scenario::Scenario load(const CommandLine& line, bool check_cluster_builds = true) {
   scenario::LoadOptions options;
+  options.check_cluster_builds = check_cluster_builds;
   options.set_overrides = line.sets;
   if (line.seed) {
     std::uint64_t seed = 0;
@@ -114,6 +127,10 @@ std::string folder_name(const std::string& scenario_name) {
 
 int run_command(const CommandLine& line, std::ostream& out) {
   const scenario::Scenario scenario = load(line);
+  if (!scenario.has_workload) {
+    throw InputError(line.scenario, "/workload",
+                     "the scenario has no workload to run; add one (dsim validate and dsim topo need none)");
+  }
   const run::Simulation simulation(scenario);
   const auto wall_start = std::chrono::steady_clock::now();
   const replay::ReplayResult result = simulation.run();
@@ -139,6 +156,31 @@ int run_command(const CommandLine& line, std::ostream& out) {
   return 0;
 }
 
+int topo_command(const CommandLine& line, std::ostream& out) {
+  const scenario::Scenario scenario = load(line, false);
+  const topology::CostPrices& prices = scenario.prices;
+  std::optional<topology::Cluster> cluster;
+  report::TopologyFigures figures;
+  try {
+    cluster.emplace(scenario.cluster);
+    figures = report::describe_cluster(*cluster, prices);
+  } catch (const InputError& e) {
+    // A fabric that cannot be constructed at all (no graph exists for these parameters) is still priced from its
+    // closed-form counts, when those hold the cluster; anything else is a real error in the scenario.
+    const auto fabric = scenario.cluster.fabric;
+    const bool fits = topology::max_endpoints(fabric) >= static_cast<std::uint64_t>(scenario.cluster.nic_count());
+    if (!e.source().empty() || !fits || line.dot) throw InputError(line.scenario, e.where(), e.message());
+    figures = report::describe_unbuilt(scenario.cluster, prices, e.message());
+  }
+  if (!scenario.table_label.empty()) {
+    figures.table_row = topology::format_paper_row(scenario.table_label, figures.counts, figures.cost,
+                                                   scenario.per_endpoint_decimals);
+  }
+  out << (line.json ? report::topology_json(figures) : report::topology_text(figures));
+  if (line.dot) report::write_file_atomically(*line.dot, report::topology_dot(*cluster));
+  return 0;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out) {
@@ -154,7 +196,8 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   }
   if (command == "help") {
-    if (rest.empty() || rest.front() == "run" || rest.front() == "validate" || rest.front() == "show") {
+    if (rest.empty() || rest.front() == "run" || rest.front() == "validate" || rest.front() == "show" ||
+        rest.front() == "topo") {
       out << usage;
       return 0;
     }
@@ -168,15 +211,16 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
   if (command == "validate") {
     const auto scenario = load(parse_command(command, rest));
     out << fmt::format("{}: valid ({} nodes x {} GPUs, {} ops, {} transfers)\n", scenario.name,
-                       scenario.cluster.nodes, scenario.cluster.gpus_per_node, scenario.trace.ops().size(),
+                       scenario.cluster.nodes, scenario.cluster.node.gpus, scenario.trace.ops().size(),
                        scenario.trace.transfers().size());
     return 0;
   }
+  if (command == "topo") return topo_command(parse_command(command, rest), out);
   if (command == "show") {
     out << load(parse_command(command, rest)).resolved.dump(2) << "\n";
     return 0;
   }
-  throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, help", command));
+  throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, topo, help", command));
 }
 
 }  // namespace dsim::cli

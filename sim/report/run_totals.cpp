@@ -26,11 +26,14 @@ RunTotals compute_totals(const RunView& run) {
   }
   for (const auto& transfer : trace.transfers()) {
     const auto& send = trace.op(transfer.send);
-    const auto route = run.cluster.route(GpuId(send.rank.value()), GpuId(send.peer.value()));
-    auto& path = totals.by_path[static_cast<std::size_t>(run.cluster.link(route.front()).kind)];
+    const auto kind = run.cluster.path_kind(GpuId(send.rank.value()), GpuId(send.peer.value()));
+    auto& path = totals.by_path[static_cast<std::size_t>(kind)];
     ++path.transfers;
     path.bytes += send.size.count();
     totals.bytes_sent += send.size.count();
+  }
+  for (std::size_t l = 0; l < run.result.link_bytes.size(); ++l) {
+    totals.link_bytes_by_kind[static_cast<std::size_t>(run.cluster.links()[l].kind)] += run.result.link_bytes[l];
   }
   return totals;
 }

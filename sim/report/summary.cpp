@@ -42,9 +42,13 @@ std::string summary_json(const RunView& run) {
   out["transfers"] = run.scenario.trace.transfers().size();
   out["bytes_sent"] = totals.bytes_sent;
   Json& paths = out["transfers_by_path"];
-  for (auto kind : {topology::LinkKind::nvlink, topology::LinkKind::infiniband}) {
-    const auto& path = totals.by_path[static_cast<std::size_t>(kind)];
-    paths[std::string(to_string(kind))] = {{"transfers", path.transfers}, {"bytes", path.bytes}};
+  for (std::size_t k = 0; k < totals.by_path.size(); ++k) {
+    const auto& path = totals.by_path[k];
+    paths[std::string(topology::path_kind_names[k])] = {{"transfers", path.transfers}, {"bytes", path.bytes}};
+  }
+  Json& link_bytes = out["link_bytes_by_kind"];
+  for (std::size_t k = 0; k < totals.link_bytes_by_kind.size(); ++k) {
+    link_bytes[std::string(topology::link_kind_names[k])] = totals.link_bytes_by_kind[k];
   }
   Json& sources = out["compute_timing_sources"];
   for (auto source : {models::compute::TimingSource::given, models::compute::TimingSource::peak_rate}) {
@@ -74,15 +78,17 @@ std::string summary_text(const RunView& run, double wall_seconds) {
   const auto& spec = run.cluster.spec();
   std::string text;
   append_line(text, "scenario   {} (seed {})", run.scenario.name, run.scenario.seed);
-  append_line(text, "cluster    {} nodes x {} {} = {} GPUs, fabric {}", spec.nodes, spec.gpus_per_node, spec.gpu.model,
-       spec.gpu_count(), to_string(spec.fabric.kind));
+  append_line(text, "cluster    {} nodes x {} {} ({}) = {} GPUs, fabric {}, routing {}", spec.nodes, spec.node.gpus,
+              spec.node.gpu.model, spec.node.template_name, spec.gpu_count(), to_string(spec.fabric.kind),
+              to_string(spec.routing));
   append_line(text, "makespan   {:.3f} us", units::to_us(run.result.makespan));
   append_line(text, "ops        {} ({} compute, {} send, {} recv) on {} ranks", run.scenario.trace.ops().size(),
        totals.ops_by_kind[0], totals.ops_by_kind[1], totals.ops_by_kind[2],
        std::count_if(totals.ranks.begin(), totals.ranks.end(), [](const RankTotals& r) { return r.ops > 0; }));
-  for (auto kind : {topology::LinkKind::nvlink, topology::LinkKind::infiniband}) {
-    const auto& path = totals.by_path[static_cast<std::size_t>(kind)];
-    append_line(text, "{:<10} {} transfers, {} bytes", to_string(kind), path.transfers, path.bytes);
+  for (std::size_t k = 0; k < totals.by_path.size(); ++k) {
+    const auto& path = totals.by_path[k];
+    if (path.transfers == 0) continue;
+    append_line(text, "{:<10} {} transfers, {} bytes", topology::path_kind_names[k], path.transfers, path.bytes);
   }
   // The busiest rank by compute and the one that waited longest tell where the time went.
   std::size_t busiest = 0;

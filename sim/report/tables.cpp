@@ -43,7 +43,8 @@ std::string links_csv(const RunView& run) {
   const auto& links = run.cluster.links();
   for (std::size_t i = 0; i < links.size(); ++i) {
     const auto& link = links[i];
-    out += fmt::format("{},{},{},{},{},{},{}\n", i, csv_field(link.name), to_string(link.kind),
+    out += fmt::format("{},{},{},{},{},{},{}\n", i, csv_field(run.cluster.link_name(LinkId(static_cast<LinkId::Value>(i)))),
+                       to_string(link.kind),
                        units::to_GBps(link.capacity), link.efficiency, units::format_seconds(link.latency),
                        run.result.link_bytes[i]);
   }

@@ -17,7 +17,7 @@ std::string quoted(const std::string& text) { return nlohmann::json(text).dump()
 
 std::string timeline_json(const RunView& run) {
   const auto& trace = run.scenario.trace;
-  const int per_node = run.cluster.spec().gpus_per_node;
+  const int per_node = run.cluster.spec().node.gpus;
   std::string out = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
   bool first = true;
   auto event = [&](const std::string& body) {

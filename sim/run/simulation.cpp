@@ -22,7 +22,7 @@ std::unique_ptr<models::network::NetworkModel> make_network(scenario::NetworkMod
 Simulation::Simulation(const scenario::Scenario& scenario)
     : scenario_(scenario),
       cluster_(scenario.cluster),
-      compute_(scenario.cluster.gpu, scenario.models.compute_efficiency) {}
+      compute_(scenario.cluster.node.gpu, scenario.models.compute_efficiency) {}
 
 replay::ReplayResult Simulation::run() const {
   const auto network = make_network(scenario_.models.network, cluster_);

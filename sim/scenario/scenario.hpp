@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "topology/cluster_spec.hpp"
+#include "topology/cost/cost_model.hpp"
 #include "workloads/trace/step_trace.hpp"
 
 namespace dsim::scenario {
@@ -27,12 +28,21 @@ struct Scenario {
   std::uint64_t seed = 0;
   topology::ClusterSpec cluster;
   ModelsSpec models;
+  topology::CostPrices prices;
+  // How `dsim topo` prints the fabric's row of a cost table (Table 3 of [P] prints a label and the cost per
+  // endpoint with 1 or 2 decimals); no label: no row.
+  std::string table_label;
+  int per_endpoint_decimals = 2;
+  bool has_workload = false;
   workloads::StepTrace trace{0};
   nlohmann::json resolved;
 };
 
 struct LoadOptions {
   std::vector<std::string> set_overrides;  // "--set /json/pointer=VALUE", applied in order before validation
+  // Build the cluster once to check the fabric can hold it. `dsim topo` turns this off and reports a fabric that
+  // cannot be built (a Slim Fly whose q is not a prime power) from closed forms instead.
+  bool check_cluster_builds = true;
 };
 
 // Reads, merges includes, applies overrides, validates everything and builds the specs. Throws InputError naming

@@ -9,6 +9,9 @@
 
 #include <fmt/format.h>
 
+#include "topology/cluster.hpp"
+
+#include "sim/scenario/cluster_section.hpp"
 #include "sim/scenario/did_you_mean.hpp"
 #include "sim/scenario/json_reader.hpp"
 #include "sim/scenario/json_source.hpp"
@@ -18,40 +21,6 @@
 
 namespace dsim::scenario {
 namespace {
-
-topology::ClusterSpec read_cluster(ObjectReader cluster) {
-  topology::ClusterSpec spec;
-  spec.nodes = static_cast<int>(cluster.integer("nodes"));
-  spec.gpus_per_node = static_cast<int>(cluster.integer("gpus_per_node"));
-
-  ObjectReader gpu = cluster.object("gpu");
-  spec.gpu.model = gpu.string("model");
-  spec.gpu.peak_flops[static_cast<std::size_t>(Dtype::fp8)] = gpu.number("fp8_TFLOPS") * 1e12;
-  spec.gpu.peak_flops[static_cast<std::size_t>(Dtype::bf16)] = gpu.number("bf16_TFLOPS") * 1e12;
-  spec.gpu.peak_flops[static_cast<std::size_t>(Dtype::fp32)] = gpu.number("fp32_TFLOPS") * 1e12;
-  spec.gpu.sm_count = static_cast<int>(gpu.integer("sm_count"));
-  gpu.finish();
-
-  ObjectReader nvlink = cluster.object("nvlink");
-  spec.scale_up.per_gpu_bandwidth = units::GBps(nvlink.number("bandwidth_GBps"));
-  spec.scale_up.efficiency = nvlink.number("efficiency");
-  spec.scale_up.latency = units::us(nvlink.number("latency_us"));
-  nvlink.finish();
-
-  ObjectReader nic = cluster.object("nic");
-  spec.scale_out.bandwidth = units::gbps(nic.number("bandwidth_gbps"));
-  spec.scale_out.efficiency = nic.number("efficiency");
-  spec.scale_out.latency = units::us(nic.number("latency_us"));
-  nic.finish();
-
-  ObjectReader fabric = cluster.object("fabric");
-  fabric.choice("kind");  // single_switch is the only fabric so far; the table rejects any other name
-  spec.fabric.kind = topology::FabricKind::single_switch;
-  spec.fabric.switch_latency = units::us(fabric.number("switch_latency_us"));
-  fabric.finish();
-  cluster.finish();
-  return spec;
-}
 
 ModelsSpec read_models(ObjectReader models) {
   ModelsSpec spec;
@@ -208,6 +177,17 @@ class TraceReader {
   std::vector<std::string> op_pointers_;  // JSON pointer of each op, by OpId
 };
 
+// Fabric parameters are checked by building the cluster once: the builders know what each fabric can hold.
+// Their errors name a JSON path; the file is the one that gave the value there.
+void check_cluster_builds(const ReadContext& context, const topology::ClusterSpec& spec) {
+  try {
+    const topology::Cluster cluster(spec);
+  } catch (const InputError& e) {
+    if (!e.source().empty()) throw;
+    throw context.error_at(e.where(), e.message());
+  }
+}
+
 }  // namespace
 
 Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
@@ -220,16 +200,26 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
   Scenario scenario;
   scenario.name = root.optional_string("name").value_or(file.stem().string());
   scenario.seed = static_cast<std::uint64_t>(root.integer("seed"));
-  scenario.cluster = read_cluster(root.object("cluster"));
+  nlohmann::json resolved_node;
+  scenario.cluster = read_cluster(root.object("cluster"), scenario.seed, resolved_node, scenario.prices);
+  ObjectReader report = root.object("report");
+  scenario.table_label = report.optional_string("table_label").value_or("");
+  scenario.per_endpoint_decimals = static_cast<int>(report.integer("cost_per_endpoint_decimals"));
+  report.finish();
   scenario.models = read_models(root.object("models"));
-  ObjectReader workload = root.object("workload");
-  workload.choice("kind");
-  scenario.trace = TraceReader(context, scenario.cluster.gpu_count()).read(workload.object("trace"));
-  workload.finish();
+  scenario.trace = workloads::StepTrace(scenario.cluster.gpu_count());
+  if (auto workload = root.optional_object("workload")) {
+    workload->choice("kind");
+    scenario.trace = TraceReader(context, scenario.cluster.gpu_count()).read(workload->object("trace"));
+    workload->finish();
+    scenario.has_workload = true;
+  }
   root.finish();
   context.check_all_finished();
   scenario.resolved = context.resolved();
   scenario.resolved["name"] = scenario.name;
+  scenario.resolved["cluster"]["node"] = std::move(resolved_node);
+  if (options.check_cluster_builds) check_cluster_builds(context, scenario.cluster);
   return scenario;
 }
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Defaults describe an H800 SXM HGX node ([P] = Zhao et al., ISCA 2025, arXiv 2505.09343; [R] = DeepSeek-V3
-// technical report, arXiv 2412.19437). Latencies are first estimates, to be replaced by fits to measurements
-// (issues 5 and 7); they are parameters so a user can set their own.
+// The table of every scenario parameter; the /cluster section is declared beside its reader (cluster_section.cpp).
 #include "sim/scenario/scenario_params.hpp"
+
+#include "sim/scenario/cluster_section.hpp"
 
 namespace dsim::scenario {
 
@@ -13,51 +13,13 @@ ParamTable make_scenario_params() {
       .defaults(1)
       .at_least(0);
 
-  t.object("/cluster", "The hardware: nodes of GPUs joined by a fabric.");
-  t.integer("/cluster/nodes", "Number of nodes.").unit("nodes").defaults(2).at_least(1);
-  t.integer("/cluster/gpus_per_node", "GPUs per node; each has its own scale-out NIC.")
-      .unit("GPUs")
-      .defaults(8)
-      .in_range(1, 1024);
-
-  t.object("/cluster/gpu", "The GPU model (defaults: H800 SXM, same dense peaks as H100 SXM [P]).");
-  t.string("/cluster/gpu/model", "GPU name shown in reports.").defaults("H800 SXM");
-  t.number("/cluster/gpu/fp8_TFLOPS", "Dense FP8 peak.").unit("TFLOP/s").defaults(1979.0).positive();
-  t.number("/cluster/gpu/bf16_TFLOPS", "Dense BF16 peak.").unit("TFLOP/s").defaults(989.0).positive();
-  t.number("/cluster/gpu/fp32_TFLOPS", "FP32 peak (non-tensor-core).").unit("TFLOP/s").defaults(67.0).positive();
-  t.integer("/cluster/gpu/sm_count", "Streaming multiprocessors per GPU.").unit("SMs").defaults(132).at_least(1);
-
-  t.object("/cluster/nvlink", "Scale-up domain: every GPU of a node reaches the others through NVSwitch.");
-  t.number("/cluster/nvlink/bandwidth_GBps",
-           "NVLink bandwidth per GPU per direction (H800: 400 GB/s total = 200 GB/s each way).")
-      .unit("GB/s")
-      .defaults(200.0)
-      .positive();
-  t.number("/cluster/nvlink/efficiency",
-           "Achievable fraction of NVLink bandwidth (about 160 of 200 GB/s on H800 [P]).")
-      .defaults(0.8)
-      .positive()
-      .at_most(1.0);
-  t.number("/cluster/nvlink/latency_us", "Fixed cost of one NVLink transfer.").unit("us").defaults(1.0).at_least(0.0);
-
-  t.object("/cluster/nic", "Scale-out NICs: one per GPU (8 x 400G ConnectX-7 InfiniBand on H800 nodes [P]).");
-  t.number("/cluster/nic/bandwidth_gbps", "NIC port speed per direction.").unit("Gb/s").defaults(400.0).positive();
-  t.number("/cluster/nic/efficiency", "Achievable fraction of NIC bandwidth (about 40 of 50 GB/s [P]).")
-      .defaults(0.8)
-      .positive()
-      .at_most(1.0);
-  t.number("/cluster/nic/latency_us", "Fixed cost of one RDMA transfer, NIC to NIC, excluding switches.")
-      .unit("us")
-      .defaults(2.0)
-      .at_least(0.0);
-
-  t.object("/cluster/fabric", "The scale-out network joining the NICs.");
-  t.choice("/cluster/fabric/kind", {"single_switch"}, "Fabric: single_switch cables every NIC to one switch.")
-      .defaults("single_switch");
-  t.number("/cluster/fabric/switch_latency_us", "Latency of one switch traversal.")
-      .unit("us")
-      .defaults(0.2)
-      .at_least(0.0);
+  declare_cluster_params(t);
+  t.object("/report", "How reports print.");
+  t.string("/report/table_label", "`dsim topo`: print the fabric's cost-table row under this label (e.g. FT2).")
+      .optional();
+  t.integer("/report/cost_per_endpoint_decimals", "`dsim topo`: decimals of the row's cost per endpoint, in $k.")
+      .defaults(2)
+      .in_range(0, 3);
 
   t.object("/models", "Which performance models time the run, and their parameters.");
   t.object("/models/network", "The network model.");
@@ -70,7 +32,7 @@ ParamTable make_scenario_params() {
       .positive()
       .at_most(1.0);
 
-  t.object("/workload", "What runs on the cluster.").required();
+  t.object("/workload", "What runs on the cluster; `dsim run` needs it, `dsim topo` does not.").optional();
   t.choice("/workload/kind", {"trace"}, "trace: an explicit per-rank list of ops in /workload/trace.")
       .defaults("trace");
   t.object("/workload/trace", "An explicit step trace. Ranks are GPU indices: node x gpus_per_node + local index.")

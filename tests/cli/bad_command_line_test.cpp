@@ -26,7 +26,7 @@ void check_usage_error(const std::vector<std::string>& args, const std::string& 
 
 TEST_CASE("command line: no command, an unknown command or a missing scenario exit 2", "[cli]") {
   check_usage_error({}, "missing a command");
-  check_usage_error({"simulate", base}, "unknown command 'simulate'; commands: run, validate, show, help");
+  check_usage_error({"simulate", base}, "unknown command 'simulate'; commands: run, validate, show, topo, help");
   check_usage_error({"run"}, "dsim run: missing the SCENARIO file");
   check_usage_error({"help", "everything"}, "no help on 'everything'");
 }
@@ -37,9 +37,10 @@ TEST_CASE("command line: an unknown option is rejected, not ignored", "[cli]") {
 }
 
 TEST_CASE("command line: a --set that names a bad value is reported at its JSON path", "[cli]") {
-  check_usage_error({"run", base, "--set", "/cluster/nodes=-1"}, "--set: /cluster/nodes: expected an integer >= 1");
-  check_usage_error({"validate", base, "--set", "/cluster/nic/bandwidth_gbps=fast"},
-                    "--set: /cluster/nic/bandwidth_gbps: expected a number, got \"fast\"");
+  check_usage_error({"run", base, "--set", "/cluster/nodes=-1"},
+                    "--set: /cluster/nodes: expected an integer in [1, 1000000], got -1");
+  check_usage_error({"validate", base, "--set", "/cluster/node/nic/bandwidth_gbps=fast"},
+                    "--set: /cluster/node/nic/bandwidth_gbps: expected a number, got \"fast\"");
   check_usage_error({"validate", base, "--set", "/cluster/nodez=2"}, "did you mean 'nodes'?");
 }
 
@@ -65,7 +66,7 @@ TEST_CASE("command line: --help and --version print and exit 0", "[cli]") {
 TEST_CASE("command line: help scenario lists every parameter with unit and default", "[cli]") {
   const DsimOutput help = run_dsim({"help", "scenario"});
   CHECK(help.exit_code == 0);
-  for (const char* key : {"/cluster/nodes", "/cluster/nic/bandwidth_gbps", "/cluster/nvlink/bandwidth_GBps",
+  for (const char* key : {"/cluster/nodes", "/cluster/node/nic/bandwidth_gbps", "/cluster/node/nvlink/bandwidth_GBps",
                           "/workload/trace/ranks/*/ops/*/size_bytes", "Gb/s", "GB/s", "bytes"}) {
     INFO(key);
     CHECK(help.out.find(key) != std::string::npos);

@@ -31,33 +31,36 @@ const BadInput syntax_cases[] = {
 // Keys, types and ranges, each checked against the parameter table.
 const BadInput value_cases[] = {
     {"unknown_top_key.json", "unknown_top_key.json", "/clustr", "unknown key 'clustr'; did you mean 'cluster'?"},
-    {"unknown_nested_key.json", "unknown_nested_key.json", "/cluster/nic/bandwith_gbps",
+    {"unknown_nested_key.json", "unknown_nested_key.json", "/cluster/node/nic/bandwith_gbps",
      "did you mean 'bandwidth_gbps'?"},
     {"unknown_key_no_match.json", "unknown_key_no_match.json", "/cluster/zzz_qqq", "valid keys here: nodes,"},
     {"unknown_op_key.json", "unknown_op_key.json", "/workload/trace/ranks/0/ops/0/dtyp", "did you mean 'dtype'?"},
     {"nodes_wrong_type.json", "nodes_wrong_type.json", "/cluster/nodes", "expected an integer, got \"two\""},
-    {"efficiency_wrong_type.json", "efficiency_wrong_type.json", "/cluster/nvlink/efficiency",
+    {"efficiency_wrong_type.json", "efficiency_wrong_type.json", "/cluster/node/nvlink/efficiency",
      "expected a number, got \"high\""},
     {"cluster_not_object.json", "cluster_not_object.json", "/cluster", "expected an object, got an array"},
     {"deps_not_array.json", "deps_not_array.json", "/workload/trace/ranks/0/ops/0/deps", "expected an array"},
-    {"negative_nic_bandwidth.json", "negative_nic_bandwidth.json", "/cluster/nic/bandwidth_gbps",
+    {"negative_nic_bandwidth.json", "negative_nic_bandwidth.json", "/cluster/node/nic/bandwidth_gbps",
      "expected a positive number, got -400"},
-    {"zero_nvlink_bandwidth.json", "zero_nvlink_bandwidth.json", "/cluster/nvlink/bandwidth_GBps",
-     "expected a positive number, got 0"},
-    {"efficiency_above_one.json", "efficiency_above_one.json", "/cluster/nic/efficiency",
+    {"negative_nvlink_bandwidth.json", "negative_nvlink_bandwidth.json", "/cluster/node/nvlink/bandwidth_GBps",
+     "expected a number >= 0, got -1"},
+    {"efficiency_above_one.json", "efficiency_above_one.json", "/cluster/node/nic/efficiency",
      "expected a number in (0, 1], got 1.5"},
-    {"zero_nodes.json", "zero_nodes.json", "/cluster/nodes", "expected an integer >= 1, got 0"},
+    {"zero_nodes.json", "zero_nodes.json", "/cluster/nodes", "expected an integer in [1, 1000000], got 0"},
     {"fractional_nodes.json", "fractional_nodes.json", "/cluster/nodes", "expected an integer, got 2.5"},
     {"negative_latency.json", "negative_latency.json", "/cluster/fabric/switch_latency_us",
      "expected a number >= 0, got -1"},
     {"unknown_fabric.json", "unknown_fabric.json", "/cluster/fabric/kind",
-     "unknown value 'torus'; valid choices: single_switch"},
+     "unknown value 'torus'; valid choices: single_switch, fat_tree_2,"},
+    {"unknown_node_template.json", "unknown_node_template.json", "/cluster/node/template",
+     "unknown value 'h900'; did you mean 'h800'?"},
+    {"pcie_pairing_mismatch.json", "pcie_pairing_mismatch.json", "/cluster/node/nic/count",
+     "4 NICs at 2 per PCIe switch do not fill the 4 switches that 8 GPUs at 2 per switch need"},
     {"unknown_op_kind.json", "unknown_op_kind.json", "/workload/trace/ranks/0/ops/0/kind",
      "unknown value 'allreduce'; valid choices: compute, send, recv"},
     {"negative_size.json", "negative_size.json", "/workload/trace/ranks/0/ops/0/size_bytes",
      "expected an integer >= 0, got -8"},
     {"negative_rank.json", "negative_rank.json", "/workload/trace/ranks/0/rank", "expected an integer >= 0, got -1"},
-    {"missing_workload.json", "missing_workload.json", "/workload", "missing required key 'workload'"},
 };
 
 // Rules across keys, and the trace as a whole.
@@ -133,7 +136,7 @@ TEST_CASE("bad input: inconsistent traces exit 2 naming the op at fault", "[cli]
 
 TEST_CASE("bad input: every file under tests/cli/bad_input is in one of the tables", "[cli]") {
   // A bad input added without an expectation would otherwise go untested.
-  std::vector<std::string> listed = {"valid_base.json", "include_cycle_b.json"};
+  std::vector<std::string> listed = {"valid_base.json", "include_cycle_b.json", "missing_workload.json"};
   for (const auto& bad : syntax_cases) listed.emplace_back(bad.file);
   for (const auto& bad : value_cases) listed.emplace_back(bad.file);
   for (const auto& bad : trace_cases) listed.emplace_back(bad.file);
@@ -143,6 +146,18 @@ TEST_CASE("bad input: every file under tests/cli/bad_input is in one of the tabl
     CHECK(std::find(listed.begin(), listed.end(), name) != listed.end());
   }
   CHECK(listed.size() >= 27);
+}
+
+TEST_CASE("bad input: a scenario without a workload validates but does not run", "[cli]") {
+  // A cluster alone is a valid scenario (dsim topo describes it); dsim run needs something to run.
+  CHECK(run_dsim({"validate", "missing_workload.json"}, bad_input_dir).exit_code == 0);
+  const TempDir scratch;
+  const DsimOutput result =
+      run_dsim({"run", "missing_workload.json", "--out", (scratch.path() / "out").string()}, bad_input_dir);
+  CHECK(result.exit_code == 2);
+  REQUIRE(lines_of(result.err).size() == 1);
+  CHECK(result.err.find("missing_workload.json: /workload: the scenario has no workload to run") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(scratch.path() / "out"));
 }
 
 TEST_CASE("bad input: a file that does not exist exits 2 naming it", "[cli]") {
