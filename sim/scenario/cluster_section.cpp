@@ -201,7 +201,7 @@ void declare_cluster_params(ParamTable& t) {
 
   t.object("/cluster/fabric", "The scale-out network joining the NICs.");
   t.choice("/cluster/fabric/kind", fabric_names(), "Fabric topology.").defaults("single_switch");
-  t.integer("/cluster/fabric/radix", "Ports per switch.").unit("ports").defaults(64).in_range(2, 4096);
+  t.integer("/cluster/fabric/radix", "Ports per switch (even).").unit("ports").defaults(64).in_range(4, 1024);
   t.number("/cluster/fabric/link_gbps", "Switch port speed per direction.").unit("Gb/s").defaults(400.0).positive();
   t.number("/cluster/fabric/efficiency", "Achievable fraction of a fabric link's bandwidth.")
       .defaults(0.8)
