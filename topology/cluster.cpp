@@ -159,26 +159,23 @@ std::uint32_t Cluster::nic_of(GpuId gpu) const {
   return static_cast<std::uint32_t>(static_cast<int>(node_of(gpu).value()) * node.nic.count + local_nic);
 }
 
-void Cluster::append_gpu_to_nic(Route& route, std::uint32_t gpu, std::uint32_t nic) const {
-  route.push_back(gpu_pcie_up_[gpu]);
-  const Vertex gpu_switch = links_[gpu_pcie_up_[gpu].index()].to;
-  const Vertex nic_switch = links_[nic_pcie_down_[nic].index()].from;
-  if (gpu_switch.index != nic_switch.index) {
-    route.push_back(switch_to_host_[gpu_switch.index]);
-    route.push_back(host_to_switch_[nic_switch.index]);
+void Cluster::append_pcie_path(Route& route, LinkId up, LinkId down) const {
+  route.push_back(up);
+  const std::uint32_t from_switch = links_[up.index()].to.index;
+  const std::uint32_t to_switch = links_[down.index()].from.index;
+  if (from_switch != to_switch) {
+    route.push_back(switch_to_host_[from_switch]);
+    route.push_back(host_to_switch_[to_switch]);
   }
-  route.push_back(nic_pcie_down_[nic]);
+  route.push_back(down);
 }
 
-void Cluster::append_nic_to_gpu(Route& route, std::uint32_t nic, std::uint32_t gpu) const {
-  route.push_back(nic_pcie_up_[nic]);
-  const Vertex nic_switch = links_[nic_pcie_up_[nic].index()].to;
-  const Vertex gpu_switch = links_[gpu_pcie_down_[gpu].index()].from;
-  if (gpu_switch.index != nic_switch.index) {
-    route.push_back(switch_to_host_[nic_switch.index]);
-    route.push_back(host_to_switch_[gpu_switch.index]);
-  }
-  route.push_back(gpu_pcie_down_[gpu]);
+std::span<const std::pair<std::uint32_t, LinkId>> Cluster::cables_between(std::uint32_t at, std::uint32_t next) const {
+  const auto first = cables_.begin() + cable_begin_[at];
+  const auto last = cables_.begin() + cable_begin_[at + 1];
+  const auto [lo, hi] = std::equal_range(first, last, std::make_pair(next, LinkId(0)),
+                                         [](const auto& a, const auto& b) { return a.first < b.first; });
+  return {lo, hi};
 }
 
 void Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint32_t dst_nic, std::uint64_t flow_key,
@@ -191,13 +188,7 @@ void Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint3
     DSIM_CHECK(!hops.empty(), "no path from switch {} to switch {}", at, to);
     // Every cable to every candidate neighbour is an equal-cost choice (parallel cables included).
     std::uint32_t choices = 0;
-    for (const std::uint32_t next : hops) {
-      const auto first = cables_.begin() + cable_begin_[at];
-      const auto last = cables_.begin() + cable_begin_[at + 1];
-      const auto [lo, hi] = std::equal_range(first, last, std::make_pair(next, LinkId(0)),
-                                             [](const auto& a, const auto& b) { return a.first < b.first; });
-      choices += static_cast<std::uint32_t>(hi - lo);
-    }
+    for (const std::uint32_t next : hops) choices += static_cast<std::uint32_t>(cables_between(at, next).size());
     std::uint32_t pick = 0;
     switch (spec_.routing) {
       case RoutingPolicy::ecmp: pick = static_cast<std::uint32_t>(mix(flow_key ^ mix(spec_.seed + hop)) % choices); break;
@@ -209,23 +200,20 @@ void Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint3
     double best_load = 0.0;
     std::uint32_t index = 0;
     for (const std::uint32_t next : hops) {
-      const auto first = cables_.begin() + cable_begin_[at];
-      const auto last = cables_.begin() + cable_begin_[at + 1];
-      const auto [lo, hi] = std::equal_range(first, last, std::make_pair(next, LinkId(0)),
-                                             [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (auto it = lo; it != hi; ++it, ++index) {
+      for (const auto& [neighbour, cable] : cables_between(at, next)) {
         if (spec_.routing == RoutingPolicy::adaptive) {
           // Least loaded wins; ties go to the first in (neighbour, cable) order, so the choice is deterministic.
-          const double load = it->second.index() < link_load.size() ? link_load[it->second.index()] : 0.0;
+          const double load = cable.index() < link_load.size() ? link_load[cable.index()] : 0.0;
           if (!chosen.valid() || load < best_load) {
-            chosen = it->second;
-            chosen_next = next;
+            chosen = cable;
+            chosen_next = neighbour;
             best_load = load;
           }
         } else if (index == pick) {
-          chosen = it->second;
-          chosen_next = next;
+          chosen = cable;
+          chosen_next = neighbour;
         }
+        ++index;
       }
     }
     route.push_back(chosen);
@@ -241,14 +229,7 @@ Route Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<con
   const std::uint32_t d = dst.value();
   if (node_of(src) == node_of(dst)) {
     if (spec_.node.nvlink.present()) return {nvlink_up_[s], nvlink_down_[d]};
-    route.push_back(gpu_pcie_up_[s]);
-    const Vertex a = links_[gpu_pcie_up_[s].index()].to;
-    const Vertex b = links_[gpu_pcie_down_[d].index()].from;
-    if (a.index != b.index) {
-      route.push_back(switch_to_host_[a.index]);
-      route.push_back(host_to_switch_[b.index]);
-    }
-    route.push_back(gpu_pcie_down_[d]);
+    append_pcie_path(route, gpu_pcie_up_[s], gpu_pcie_down_[d]);
     return route;
   }
   std::uint32_t sender = s;
@@ -268,9 +249,9 @@ Route Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<con
       src_nic = node_of(src).value() * rails + dst_nic % rails;  // no NVLink: PCIe straight to that NIC
     }
   }
-  append_gpu_to_nic(route, sender, src_nic);
+  append_pcie_path(route, gpu_pcie_up_[sender], nic_pcie_down_[src_nic]);
   append_fabric_path(route, src_nic, dst_nic, flow_key, link_load);
-  append_nic_to_gpu(route, dst_nic, d);
+  append_pcie_path(route, nic_pcie_up_[dst_nic], gpu_pcie_down_[d]);
   return route;
 }
 

@@ -77,8 +77,11 @@ class Cluster {
 
   int local(GpuId gpu) const { return static_cast<int>(gpu.value()) % spec_.node.gpus; }
   std::uint32_t nic_of(GpuId gpu) const;  // the NIC under the GPU's PCIe switch with the matching position
-  void append_gpu_to_nic(Route& route, std::uint32_t gpu, std::uint32_t nic) const;
-  void append_nic_to_gpu(Route& route, std::uint32_t nic, std::uint32_t gpu) const;
+  // up: a device's link into its PCIe switch; down: a switch's link to the target device. Crosses the host when the
+  // two switches differ.
+  void append_pcie_path(Route& route, LinkId up, LinkId down) const;
+  // The cables from fabric switch `at` to its neighbour `next` (several when parallel cables join them).
+  std::span<const std::pair<std::uint32_t, LinkId>> cables_between(std::uint32_t at, std::uint32_t next) const;
   void append_fabric_path(Route& route, std::uint32_t src_nic, std::uint32_t dst_nic, std::uint64_t flow_key,
                           std::span<const double> link_load) const;
   LinkId add_link(Vertex from, Vertex to, LinkKind kind, Bandwidth capacity, double efficiency, Time latency);

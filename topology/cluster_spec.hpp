@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 
+#include "sim/core/enum_names.hpp"
 #include "sim/core/units.hpp"
 #include "topology/fabrics/fabric.hpp"
 #include "topology/node/node_spec.hpp"
@@ -21,10 +22,7 @@ enum class RoutingPolicy { ecmp, adaptive, static_ /* "static"; the underscore o
 inline constexpr std::array<std::string_view, 3> routing_policy_names = {"ecmp", "adaptive", "static"};
 constexpr std::string_view to_string(RoutingPolicy p) { return routing_policy_names[static_cast<std::size_t>(p)]; }
 constexpr std::optional<RoutingPolicy> parse_routing_policy(std::string_view name) {
-  for (std::size_t i = 0; i < routing_policy_names.size(); ++i) {
-    if (routing_policy_names[i] == name) return static_cast<RoutingPolicy>(i);
-  }
-  return std::nullopt;
+  return parse_enum<RoutingPolicy>(routing_policy_names, name);
 }
 
 // The cables of the scale-out fabric: NIC-to-leaf and switch-to-switch.

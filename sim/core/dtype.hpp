@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "sim/core/enum_names.hpp"
+
 namespace dsim {
 
 enum class Dtype : std::uint8_t { fp8, bf16, fp32 };
@@ -16,11 +18,6 @@ inline constexpr std::array<std::string_view, 3> dtype_names = {"fp8", "bf16", "
 
 constexpr std::string_view to_string(Dtype d) { return dtype_names[static_cast<std::size_t>(d)]; }
 
-constexpr std::optional<Dtype> parse_dtype(std::string_view name) {
-  for (std::size_t i = 0; i < dtype_names.size(); ++i) {
-    if (dtype_names[i] == name) return static_cast<Dtype>(i);
-  }
-  return std::nullopt;
-}
+constexpr std::optional<Dtype> parse_dtype(std::string_view name) { return parse_enum<Dtype>(dtype_names, name); }
 
 }  // namespace dsim

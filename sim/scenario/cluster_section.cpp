@@ -225,7 +225,7 @@ void declare_cluster_params(ParamTable& t) {
   t.integer("/cluster/fabric/dragonfly/endpoints_per_router", "p: endpoints per router.").optional().at_least(1);
   t.integer("/cluster/fabric/dragonfly/global_links_per_router", "h: global links per router.").optional().at_least(1);
   t.integer("/cluster/fabric/dragonfly/groups", "g: groups (default: a x h + 1).").optional().at_least(1);
-  t.choice("/cluster/routing", {"ecmp", "adaptive", "static"},
+  t.choice("/cluster/routing", enum_names(topology::routing_policy_names),
            "Path choice among equal-cost paths: ecmp hashes the flow with the seed; adaptive takes the least-loaded "
            "next hop; static picks by destination.")
       .defaults("ecmp");

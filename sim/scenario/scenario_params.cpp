@@ -2,6 +2,7 @@
 // The table of every scenario parameter; the /cluster section is declared beside its reader (cluster_section.cpp).
 #include "sim/scenario/scenario_params.hpp"
 
+#include "sim/core/dtype.hpp"
 #include "sim/scenario/cluster_section.hpp"
 
 namespace dsim::scenario {
@@ -57,7 +58,7 @@ ParamTable make_scenario_params() {
       .unit("FLOP")
       .optional()
       .at_least(0.0);
-  t.choice(op + "/dtype", {"fp8", "bf16", "fp32"}, "compute: numeric format of the FLOPs (default bf16).").optional();
+  t.choice(op + "/dtype", enum_names(dtype_names), "compute: numeric format of the FLOPs (default bf16).").optional();
   t.integer(op + "/peer", "send/recv: the other rank.").optional().at_least(0);
   t.integer(op + "/size_bytes", "send/recv: bytes transferred.").unit("bytes").optional().at_least(0);
   return t;
