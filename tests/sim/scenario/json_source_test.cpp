@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/sim/scenario/input_error_of.hpp"
+
 #include "sim/core/errors.hpp"
 #include "sim/scenario/json_source.hpp"
 
@@ -18,16 +20,7 @@ const std::filesystem::path kData = std::filesystem::path(DSIM_SOURCE_DIR) / "te
 
 std::string data(const std::string& name) { return (kData / name).string(); }
 
-template <typename Body>
-InputError input_error_of(Body&& body) {
-  try {
-    body();
-  } catch (const InputError& error) {
-    return error;
-  }
-  FAIL("expected an InputError");
-  throw std::logic_error("unreachable");
-}
+using dsim::testing::input_error_of;
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/sim/scenario/input_error_of.hpp"
+
 #include "sim/core/errors.hpp"
 #include "sim/scenario/set_override.hpp"
 
@@ -21,16 +23,7 @@ SourcedJson sample() {
                              "scenario.json");
 }
 
-template <typename Body>
-InputError input_error_of(Body&& body) {
-  try {
-    body();
-  } catch (const InputError& error) {
-    return error;
-  }
-  FAIL("expected an InputError");
-  throw std::logic_error("unreachable");
-}
+using dsim::testing::input_error_of;
 
 InputError set_error(const std::string& assignment) {
   SourcedJson scenario = sample();
