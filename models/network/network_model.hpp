@@ -26,7 +26,9 @@ class NetworkModel {
 
   // Starts a flow at the model's current time; the returned id is dense, in start order.
   virtual FlowId start_flow(const FlowRequest& request) = 0;
-  // When the earliest active flow finishes; Time::infinite() when none is active.
+  // The next time the model must be advanced: a flow finishing, or (in models that share bandwidth) a change of
+  // the shares that will move later completions. Time::infinite() when nothing is pending. Advancing to it may
+  // finish no flow.
   virtual Time next_completion() const = 0;
   // Moves the model's clock to `t` (never backwards) and appends the flows finished by then to `finished`, in
   // completion order (ties by flow id).

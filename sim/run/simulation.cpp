@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "models/network/flow_network.hpp"
 #include "models/network/simple_network.hpp"
 
 namespace dsim::run {
@@ -11,6 +12,8 @@ namespace {
 std::unique_ptr<models::network::NetworkModel> make_network(scenario::NetworkModelKind kind,
                                                             const topology::Cluster& cluster) {
   switch (kind) {
+    case scenario::NetworkModelKind::flow:
+      return std::make_unique<models::network::FlowNetwork>(cluster);
     case scenario::NetworkModelKind::simple:
       return std::make_unique<models::network::SimpleNetwork>(cluster);
   }

@@ -3,7 +3,9 @@
 // filled in) that `dsim show` prints and summary.json echoes. Nothing past this point reads the user's JSON.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <string_view>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,10 +18,11 @@
 
 namespace dsim::scenario {
 
-enum class NetworkModelKind { simple };
+enum class NetworkModelKind { flow, simple };
+inline constexpr std::array<std::string_view, 2> network_model_names = {"flow", "simple"};
 
 struct ModelsSpec {
-  NetworkModelKind network = NetworkModelKind::simple;
+  NetworkModelKind network = NetworkModelKind::flow;
   double compute_efficiency = 1.0;
 };
 

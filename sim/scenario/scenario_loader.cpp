@@ -25,8 +25,7 @@ namespace {
 ModelsSpec read_models(ObjectReader models) {
   ModelsSpec spec;
   ObjectReader network = models.object("network");
-  network.choice("kind");
-  spec.network = NetworkModelKind::simple;
+  spec.network = *parse_enum<NetworkModelKind>(network_model_names, network.choice("kind"));
   network.finish();
   ObjectReader compute = models.object("compute");
   spec.compute_efficiency = compute.number("efficiency");

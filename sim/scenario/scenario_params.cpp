@@ -4,6 +4,7 @@
 
 #include "sim/core/dtype.hpp"
 #include "sim/scenario/cluster_section.hpp"
+#include "sim/scenario/scenario.hpp"
 
 namespace dsim::scenario {
 
@@ -24,9 +25,10 @@ ParamTable make_scenario_params() {
 
   t.object("/models", "Which performance models time the run, and their parameters.");
   t.object("/models/network", "The network model.");
-  t.choice("/models/network/kind", {"simple"},
-           "simple: a flow gets its route's bottleneck bandwidth, no sharing between flows.")
-      .defaults("simple");
+  t.choice("/models/network/kind", enum_names(network_model_names),
+           "flow: flows share links max-min fairly, re-shared as flows start and end; simple: a flow gets its "
+           "route's bottleneck bandwidth, no sharing (an uncongested lower bound).")
+      .defaults("flow");
   t.object("/models/compute", "The compute model for ops given as FLOPs.");
   t.number("/models/compute/efficiency", "Fraction of dense peak a kernel achieves (1 = peak).")
       .defaults(1.0)

@@ -86,7 +86,7 @@ TEST_CASE("show: prints the resolved scenario with defaults filled in", "[cli]")
   CHECK(resolved["seed"] == 9);
   CHECK(resolved["cluster"]["node"]["nvlink"]["efficiency"] == 0.8);
   CHECK(resolved["cluster"]["node"]["gpu"]["sm_count"] == 132);
-  CHECK(resolved["models"]["network"]["kind"] == "simple");
+  CHECK(resolved["models"]["network"]["kind"] == "flow");
 }
 
 }  // namespace dsim::testing

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "models/compute/compute_model.hpp"
+#include "models/network/flow_network.hpp"
 #include "models/network/simple_network.hpp"
 #include "sim/replay/replay.hpp"
 #include "tests/topology/test_clusters.hpp"
@@ -124,6 +125,27 @@ TEST_CASE("replay: the same trace replayed twice gives the same times", "[replay
     CHECK(first.ops[i].start == second.ops[i].start);
     CHECK(first.ops[i].end == second.ops[i].end);
   }
+}
+
+}  // namespace dsim::replay
+
+namespace dsim::replay {
+
+TEST_CASE("replay: on the flow network two sends through one NIC share it and both take twice as long", "[replay]") {
+  // Rank 0 sends 8e6 B to rank 4 and to rank 5 at once, on two streams. Both leave through NIC 0 (40 GB/s): 20 GB/s
+  // each, 400 us + 2.7 us = 402.7 us; the simple network, which does not share, says 202.7 us.
+  workloads::StepTrace trace(8);
+  testing::add_transfer(trace, workloads::OpKind::send, 0, 4, 8'000'000, "to4", {}, "a");
+  testing::add_transfer(trace, workloads::OpKind::send, 0, 5, 8'000'000, "to5", {}, "b");
+  testing::add_transfer(trace, workloads::OpKind::recv, 4, 0, 8'000'000, "from0");
+  testing::add_transfer(trace, workloads::OpKind::recv, 5, 0, 8'000'000, "from0");
+  REQUIRE_FALSE(trace.match_transfers().has_value());
+  const topology::Cluster cluster(testing::small_cluster());
+  const models::compute::ComputeModel compute(cluster.spec().node.gpu, 1.0);
+  models::network::FlowNetwork flow(cluster);
+  CHECK(replay(cluster, trace, flow, compute).makespan == units::us(402.7));
+  models::network::SimpleNetwork simple(cluster);
+  CHECK(replay(cluster, trace, simple, compute).makespan == units::us(202.7));
 }
 
 }  // namespace dsim::replay

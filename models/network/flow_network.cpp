@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "models/network/flow_network.hpp"
+
+#include <algorithm>
+
+#include "sim/core/check.hpp"
+
+namespace dsim::models::network {
+
+FlowNetwork::FlowNetwork(const topology::Cluster& cluster)
+    : cluster_(cluster), link_bytes_(cluster.links().size(), 0) {
+  for (const auto& link : cluster.links()) solver_.add_link(link.effective_capacity().Bps());
+}
+
+FlowId FlowNetwork::start_flow(const FlowRequest& request) {
+  const FlowId id(static_cast<FlowId::Value>(flows_.size()));
+  // The flow id is the ECMP key: deterministic, and distinct flows between one pair may take distinct paths.
+  const topology::Route route = cluster_.route(request.src, request.dst, id.value());
+  Flow flow;
+  flow.remaining = static_cast<double>(request.size.count());
+  flow.updated = now_;
+  for (const LinkId link : route) {
+    flow.latency += cluster_.link(link).latency;
+    link_bytes_[link.index()] += request.size.count();
+  }
+  std::vector<std::uint32_t> links(route.size());
+  std::transform(route.begin(), route.end(), links.begin(), [](LinkId l) { return l.value(); });
+  if (request.size.count() == 0) {
+    // Nothing to share: only the latency remains.
+    flow.moving = false;
+    flow.bytes_done = now_;
+    flows_.push_back(flow);
+    done_heap_.push({now_ + flow.latency, id, 0});
+    return id;
+  }
+  flow.solver_id = solver_.add_flow(links);
+  if (by_solver_id_.size() <= flow.solver_id.index()) by_solver_id_.resize(flow.solver_id.index() + 1);
+  by_solver_id_[flow.solver_id.index()] = id;
+  flows_.push_back(flow);
+  reshare();
+  return id;
+}
+
+void FlowNetwork::progress(Flow& flow) const {
+  if (!flow.moving || now_ <= flow.updated) return;
+  flow.remaining = std::max(0.0, flow.remaining - flow.rate * units::to_seconds(now_ - flow.updated));
+  flow.updated = now_;
+}
+
+void FlowNetwork::predict(FlowId id) {
+  Flow& flow = flows_[id.index()];
+  flow.bytes_done = flow.rate > 0 ? now_ + units::seconds(flow.remaining / flow.rate) : Time::infinite();
+  ++flow.version;
+  if (!flow.bytes_done.is_infinite()) bytes_heap_.push({flow.bytes_done, id, flow.version});
+}
+
+void FlowNetwork::reshare() {
+  for (const FlowId changed : solver_.solve()) {
+    const FlowId id = by_solver_id_[changed.index()];
+    Flow& flow = flows_[id.index()];
+    progress(flow);
+    flow.rate = solver_.rate(changed);
+    predict(id);
+  }
+}
+
+Time FlowNetwork::earliest_bytes_done() const {
+  while (!bytes_heap_.empty()) {
+    const Due& top = bytes_heap_.top();
+    const Flow& flow = flows_[top.flow.index()];
+    if (flow.moving && top.version == flow.version) return top.at;
+    bytes_heap_.pop();
+  }
+  return Time::infinite();
+}
+
+Time FlowNetwork::next_completion() const {
+  const Time tail = done_heap_.empty() ? Time::infinite() : done_heap_.top().at;
+  // A bytes phase ending is no completion, but the shares change then, so the model must be advanced at it too.
+  return std::min(tail, earliest_bytes_done());
+}
+
+void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
+  DSIM_CHECK(t >= now_, "network moved backwards from {} ps to {} ps", now_.ps(), t.ps());
+  for (;;) {
+    const Time bytes = earliest_bytes_done();
+    const Time tail = done_heap_.empty() ? Time::infinite() : done_heap_.top().at;
+    const Time next = std::min(bytes, tail);
+    if (next > t) break;
+    now_ = next;
+    if (tail <= bytes) {
+      finished.push_back(done_heap_.top().flow);
+      done_heap_.pop();
+      continue;
+    }
+    // Every flow whose bytes end now leaves the solver together, then the survivors are re-shared once.
+    while (earliest_bytes_done() == now_) {
+      const FlowId id = bytes_heap_.top().flow;
+      bytes_heap_.pop();
+      Flow& flow = flows_[id.index()];
+      flow.moving = false;
+      flow.remaining = 0;
+      flow.rate = 0;
+      solver_.remove_flow(flow.solver_id);
+      done_heap_.push({now_ + flow.latency, id, 0});
+    }
+    reshare();
+  }
+  now_ = t;
+}
+
+double FlowNetwork::rate(FlowId flow) const { return flows_[flow.index()].moving ? flows_[flow.index()].rate : 0.0; }
+
+}  // namespace dsim::models::network

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+// The flow-level network model: active flows share every link max-min fairly (MaxMinSolver, progressive filling
+// as in SimGrid's LMM), and rates are recomputed whenever a flow starts or its last byte leaves.
+//   time(flow) = time to move its bytes at its (changing) fair share + sum of its route's link latencies
+// The bytes phase comes first and the latency is added at its end, so a flow occupies bandwidth only while it has
+// bytes to move. Link capacities are capacity x efficiency. Limits: no packet effects (congestion control, PFC,
+// head-of-line blocking), no per-message overheads yet.
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <vector>
+
+#include "models/network/max_min_solver.hpp"
+#include "models/network/network_model.hpp"
+
+namespace dsim::models::network {
+
+class FlowNetwork final : public NetworkModel {
+ public:
+  explicit FlowNetwork(const topology::Cluster& cluster);
+
+  FlowId start_flow(const FlowRequest& request) override;
+  Time next_completion() const override;
+  void advance_to(Time t, std::vector<FlowId>& finished) override;
+  Time now() const override { return now_; }
+  const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }
+
+  // The current fair share of an active flow, in bytes/s (0 once its bytes are through).
+  double rate(FlowId flow) const;
+
+ private:
+  struct Flow {
+    FlowId solver_id;       // id inside the solver while the flow moves bytes
+    double remaining = 0;   // bytes still to move as of `updated`
+    double rate = 0;        // bytes/s
+    Time updated;           // when `remaining` was last brought up to date
+    Time bytes_done;        // predicted end of the bytes phase (infinite if rate is 0)
+    Time latency;           // the route's latency, paid after the bytes
+    std::uint32_t version = 0;  // bumps when bytes_done changes; stale heap entries are skipped
+    bool moving = true;
+  };
+  struct Due {
+    Time at;
+    FlowId flow;
+    std::uint32_t version;
+    bool operator>(const Due& other) const { return at > other.at || (at == other.at && flow > other.flow); }
+  };
+  using MinHeap = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
+
+  // Re-solves the shares and re-predicts the bytes phase of every flow whose rate changed.
+  void reshare();
+  void progress(Flow& flow) const;
+  void predict(FlowId id);
+  Time earliest_bytes_done() const;
+
+  const topology::Cluster& cluster_;
+  MaxMinSolver solver_;
+  std::vector<Flow> flows_;                // by FlowId
+  std::vector<FlowId> by_solver_id_;       // solver flow id -> our FlowId
+  mutable MinHeap bytes_heap_;             // predicted ends of bytes phases (lazily invalidated)
+  MinHeap done_heap_;                      // ends of latency tails: the flows' completions
+  Time now_ = Time::zero();
+  std::vector<std::uint64_t> link_bytes_;
+};
+
+}  // namespace dsim::models::network

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// The flow-level network: flows share links max-min fairly, shares change as flows come and go, latency is paid
+// after the bytes. Cluster: tests/topology/test_clusters.hpp (NIC 40 GB/s effective, PCIe 51.2, cross-node route
+// latency 2.7 us).
+#include <catch2/catch.hpp>
+
+#include "models/network/flow_network.hpp"
+#include "models/network/simple_network.hpp"
+#include "sim/core/errors.hpp"
+#include "tests/topology/test_clusters.hpp"
+
+namespace dsim::models::network {
+namespace {
+
+std::vector<FlowId> advance(FlowNetwork& network, Time t) {
+  std::vector<FlowId> finished;
+  network.advance_to(t, finished);
+  return finished;
+}
+
+// Advances through every pending event and returns each flow's completion time.
+std::vector<Time> run_to_end(FlowNetwork& network, std::size_t flows) {
+  std::vector<Time> done(flows, Time::infinite());
+  for (Time next = network.next_completion(); !next.is_infinite(); next = network.next_completion()) {
+    for (const FlowId f : advance(network, next)) done[f.index()] = next;
+  }
+  return done;
+}
+
+}  // namespace
+
+TEST_CASE("flow network: a lone flow takes latency plus size over its bottleneck, as the simple model says",
+          "[models]") {
+  // GPU 0 -> GPU 4: bottleneck the NIC at 40 GB/s: 8e6 B in 200 us, plus 2.7 us of latency.
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
+  CHECK(run_to_end(network, 1)[0] == units::us(202.7));
+  const SimpleNetwork simple(cluster);
+  CHECK(simple.flow_time(cluster.route(GpuId(0), GpuId(4), 0), Bytes(8'000'000)) == units::us(202.7));
+}
+
+TEST_CASE("flow network: two flows out of one NIC share it equally", "[models]") {
+  // GPU 0 -> GPU 4 and GPU 0 -> GPU 5 both leave through NIC 0 (40 GB/s): 20 GB/s each, 8e6 B in 400 us, + 2.7 us.
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  const FlowId a = network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
+  const FlowId b = network.start_flow({GpuId(0), GpuId(5), Bytes(8'000'000)});
+  CHECK(network.rate(a) == Approx(20e9).epsilon(1e-12));
+  CHECK(network.rate(b) == Approx(20e9).epsilon(1e-12));
+  const auto done = run_to_end(network, 2);
+  CHECK(done[0] == units::us(402.7));
+  CHECK(done[1] == units::us(402.7));
+}
+
+TEST_CASE("flow network: when a flow's bytes are through, the others speed up", "[models]") {
+  // A: 8e6 B, B: 4e6 B, both through NIC 0. At 20 GB/s each, B's bytes end at 200 us (completes at 202.7 us). A has
+  // 4e6 B left and then gets all 40 GB/s: 100 us more, bytes end at 300 us, completes at 302.7 us.
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  const FlowId a = network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
+  network.start_flow({GpuId(0), GpuId(5), Bytes(4'000'000)});
+  CHECK(network.next_completion() == units::us(200));
+  CHECK(advance(network, units::us(200)).empty());
+  CHECK(network.rate(a) == Approx(40e9).epsilon(1e-12));
+  const auto done = run_to_end(network, 2);
+  CHECK(done[1] == units::us(202.7));
+  CHECK(done[0] == units::us(302.7));
+}
+
+TEST_CASE("flow network: a flow started later joins the share from its start", "[models]") {
+  // A (8e6 B) runs alone at 40 GB/s for 100 us (4e6 B moved). B (2e6 B) joins at 100 us: 20 GB/s each. B's bytes
+  // take 100 us (ends 200 us, completes 202.7 us); A moved 2e6 B more, 2e6 B left at 40 GB/s: 50 us, bytes end at
+  // 250 us, completes at 252.7 us.
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
+  CHECK(advance(network, units::us(100)).empty());
+  network.start_flow({GpuId(0), GpuId(5), Bytes(2'000'000)});
+  const auto done = run_to_end(network, 2);
+  CHECK(done[1] == units::us(202.7));
+  CHECK(done[0] == units::us(252.7));
+}
+
+TEST_CASE("flow network: flows on disjoint paths do not slow each other", "[models]") {
+  // GPU 0 -> 4 and GPU 2 -> 6 use different NICs and PCIe switches: 202.7 us each.
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
+  network.start_flow({GpuId(2), GpuId(6), Bytes(8'000'000)});
+  const auto done = run_to_end(network, 2);
+  CHECK(done[0] == units::us(202.7));
+  CHECK(done[1] == units::us(202.7));
+}
+
+TEST_CASE("flow network: a zero-byte flow pays only its latency and counts no bytes", "[models]") {
+  // GPU 0 -> GPU 1 inside a node: NVLink latency 1 us.
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  network.start_flow({GpuId(0), GpuId(1), Bytes(0)});
+  CHECK(run_to_end(network, 1)[0] == units::us(1));
+  std::uint64_t total = 0;
+  for (const auto bytes : network.link_bytes()) total += bytes;
+  CHECK(total == 0);
+}
+
+TEST_CASE("flow network: advancing backwards is a bug", "[models]") {
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  advance(network, units::us(5));
+  std::vector<FlowId> finished;
+  CHECK_THROWS_AS(network.advance_to(units::us(4), finished), InternalError);
+}
+
+}  // namespace dsim::models::network
