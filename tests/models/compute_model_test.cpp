@@ -25,7 +25,7 @@ TEST_CASE("compute: FLOPs run at the dtype's peak times efficiency", "[models]")
   CHECK(model.time({std::nullopt, 1e12, Dtype::fp8}).duration == units::ms(1));
 }
 
-TEST_CASE("compute: an efficiency outside (0, 1] is a bug caught at construction", "[models]") {
+TEST_CASE("compute: an efficiency of 0 or above 1 is a bug caught at construction", "[models]") {
   CHECK_THROWS_AS(ComputeModel(testing::small_cluster().node.gpu, 0.0), InternalError);
   CHECK_THROWS_AS(ComputeModel(testing::small_cluster().node.gpu, 1.5), InternalError);
 }

@@ -20,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/bench/bench_machine.hpp"
 #include "sim/core/engine.hpp"
 #include "sim/core/event_queue.hpp"
 #include "sim/core/rng.hpp"
@@ -143,23 +144,6 @@ Measurement best_of(int repeat, Run&& run) {
   return best;
 }
 
-// "nproc 2, Intel(R) Xeon(R) ...": the CPUs this process may run on (as nproc counts them) and the model name.
-std::string machine_description() {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  const int nproc = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  std::string model = "unknown CPU";
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const std::size_t colon = line.find(':');
-      if (colon != std::string::npos) model = line.substr(std::min(colon + 2, line.size()));
-      break;
-    }
-  }
-  return fmt::format("nproc {}, {}", nproc, model);
-}
 
 // Accepts "20000000" and "2e7"; the value must be a positive whole number.
 bool parse_count(std::string_view text, std::uint64_t& out) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/bench/bench_machine.hpp"
 #include "models/network/max_min_solver.hpp"
 #include "sim/core/rng.hpp"
 #include "sim/core/units.hpp"
@@ -39,23 +41,6 @@ struct Options {
   std::uint64_t seed = 1;
 };
 
-// "nproc 2, Intel(R) Xeon(R) ...": the CPUs this process may run on (as nproc counts them) and the model name.
-std::string machine_description() {
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  const int nproc = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 ? CPU_COUNT(&allowed) : 0;
-  std::ifstream cpuinfo("/proc/cpuinfo");
-  std::string line;
-  std::string model = "unknown CPU";
-  while (std::getline(cpuinfo, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const std::size_t colon = line.find(':');
-      if (colon != std::string::npos) model = line.substr(std::min(colon + 2, line.size()));
-      break;
-    }
-  }
-  return fmt::format("nproc {}, {}", nproc, model);
-}
 
 bool parse_options(int argc, char** argv, Options& options) {
   for (int i = 1; i + 1 < argc; i += 2) {
