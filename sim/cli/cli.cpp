@@ -156,6 +156,15 @@ int run_command(const CommandLine& line, std::ostream& out) {
   return 0;
 }
 
+// Whether the fabric's closed forms describe a fabric large enough for the cluster (even if no graph can be built).
+bool formulas_hold(const topology::ClusterSpec& spec) {
+  try {
+    return topology::max_endpoints(spec.fabric) >= static_cast<std::uint64_t>(spec.nic_count());
+  } catch (const InputError&) {
+    return false;
+  }
+}
+
 int topo_command(const CommandLine& line, std::ostream& out) {
   const scenario::Scenario scenario = load(line, false);
   const topology::CostPrices& prices = scenario.prices;
@@ -167,9 +176,9 @@ int topo_command(const CommandLine& line, std::ostream& out) {
   } catch (const InputError& e) {
     // A fabric that cannot be constructed at all (no graph exists for these parameters) is still priced from its
     // closed-form counts, when those hold the cluster; anything else is a real error in the scenario.
-    const auto fabric = scenario.cluster.fabric;
-    const bool fits = topology::max_endpoints(fabric) >= static_cast<std::uint64_t>(scenario.cluster.nic_count());
-    if (!e.source().empty() || !fits || line.dot) throw InputError(line.scenario, e.where(), e.message());
+    if (!e.source().empty() || line.dot || !formulas_hold(scenario.cluster)) {
+      throw InputError(line.scenario, e.where(), e.message());
+    }
     figures = report::describe_unbuilt(scenario.cluster, prices, e.message());
   }
   if (!scenario.table_label.empty()) {
