@@ -37,7 +37,7 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
   if (by_solver_id_.size() <= flow.solver_id.index()) by_solver_id_.resize(flow.solver_id.index() + 1);
   by_solver_id_[flow.solver_id.index()] = id;
   flows_.push_back(flow);
-  reshare();
+  unsettled_ = true;
   return id;
 }
 
@@ -55,6 +55,7 @@ void FlowNetwork::predict(FlowId id) {
 }
 
 void FlowNetwork::reshare() {
+  unsettled_ = false;
   for (const FlowId changed : solver_.solve()) {
     const FlowId id = by_solver_id_[changed.index()];
     Flow& flow = flows_[id.index()];
@@ -64,7 +65,7 @@ void FlowNetwork::reshare() {
   }
 }
 
-Time FlowNetwork::earliest_bytes_done() const {
+Time FlowNetwork::earliest_bytes_done() {
   while (!bytes_heap_.empty()) {
     const Due& top = bytes_heap_.top();
     const Flow& flow = flows_[top.flow.index()];
@@ -74,7 +75,8 @@ Time FlowNetwork::earliest_bytes_done() const {
   return Time::infinite();
 }
 
-Time FlowNetwork::next_completion() const {
+Time FlowNetwork::next_completion() {
+  settle();
   const Time tail = done_heap_.empty() ? Time::infinite() : done_heap_.top().at;
   // A bytes phase ending is no completion, but the shares change then, so the model must be advanced at it too.
   return std::min(tail, earliest_bytes_done());
@@ -82,6 +84,7 @@ Time FlowNetwork::next_completion() const {
 
 void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
   DSIM_CHECK(t >= now_, "network moved backwards from {} ps to {} ps", now_.ps(), t.ps());
+  settle();
   for (;;) {
     const Time bytes = earliest_bytes_done();
     const Time tail = done_heap_.empty() ? Time::infinite() : done_heap_.top().at;
@@ -109,6 +112,9 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
   now_ = t;
 }
 
-double FlowNetwork::rate(FlowId flow) const { return flows_[flow.index()].moving ? flows_[flow.index()].rate : 0.0; }
+double FlowNetwork::rate(FlowId flow) {
+  settle();
+  return flows_[flow.index()].moving ? flows_[flow.index()].rate : 0.0;
+}
 
 }  // namespace dsim::models::network

@@ -21,13 +21,13 @@ class FlowNetwork final : public NetworkModel {
   explicit FlowNetwork(const topology::Cluster& cluster);
 
   FlowId start_flow(const FlowRequest& request) override;
-  Time next_completion() const override;
+  Time next_completion() override;
   void advance_to(Time t, std::vector<FlowId>& finished) override;
   Time now() const override { return now_; }
   const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }
 
   // The current fair share of an active flow, in bytes/s (0 once its bytes are through).
-  double rate(FlowId flow) const;
+  double rate(FlowId flow);
 
  private:
   struct Flow {
@@ -48,17 +48,22 @@ class FlowNetwork final : public NetworkModel {
   };
   using MinHeap = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
 
-  // Re-solves the shares and re-predicts the bytes phase of every flow whose rate changed.
+  // Re-solves the shares and re-predicts the bytes phase of every flow whose rate changed. Flows started at one
+  // instant are re-shared once, when the model is next asked or advanced, not once per start.
   void reshare();
+  void settle() {
+    if (unsettled_) reshare();
+  }
   void progress(Flow& flow) const;
   void predict(FlowId id);
-  Time earliest_bytes_done() const;
+  Time earliest_bytes_done();
 
   const topology::Cluster& cluster_;
   MaxMinSolver solver_;
   std::vector<Flow> flows_;                // by FlowId
   std::vector<FlowId> by_solver_id_;       // solver flow id -> our FlowId
-  mutable MinHeap bytes_heap_;             // predicted ends of bytes phases (lazily invalidated)
+  MinHeap bytes_heap_;                     // predicted ends of bytes phases (lazily invalidated)
+  bool unsettled_ = false;                 // flows were added since the last re-share
   MinHeap done_heap_;                      // ends of latency tails: the flows' completions
   Time now_ = Time::zero();
   std::vector<std::uint64_t> link_bytes_;

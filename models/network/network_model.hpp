@@ -28,8 +28,8 @@ class NetworkModel {
   virtual FlowId start_flow(const FlowRequest& request) = 0;
   // The next time the model must be advanced: a flow finishing, or (in models that share bandwidth) a change of
   // the shares that will move later completions. Time::infinite() when nothing is pending. Advancing to it may
-  // finish no flow.
-  virtual Time next_completion() const = 0;
+  // finish no flow. Not const: a model may defer work (re-sharing after a batch of starts) until it is asked.
+  virtual Time next_completion() = 0;
   // Moves the model's clock to `t` (never backwards) and appends the flows finished by then to `finished`, in
   // completion order (ties by flow id).
   virtual void advance_to(Time t, std::vector<FlowId>& finished) = 0;

@@ -32,7 +32,7 @@ FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
   return id;
 }
 
-Time SimpleNetwork::next_completion() const { return pending_.empty() ? Time::infinite() : pending_.top().end; }
+Time SimpleNetwork::next_completion() { return pending_.empty() ? Time::infinite() : pending_.top().end; }
 
 void SimpleNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
   DSIM_CHECK(t >= now_, "network moved backwards from {} ps to {} ps", now_.ps(), t.ps());

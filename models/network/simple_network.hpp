@@ -17,7 +17,7 @@ class SimpleNetwork final : public NetworkModel {
   explicit SimpleNetwork(const topology::Cluster& cluster);
 
   FlowId start_flow(const FlowRequest& request) override;
-  Time next_completion() const override;
+  Time next_completion() override;
   void advance_to(Time t, std::vector<FlowId>& finished) override;
   Time now() const override { return now_; }
   const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }

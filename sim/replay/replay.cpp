@@ -87,7 +87,6 @@ class Replayer {
 
   void on_network_tick() {
     armed_at_ = Time::infinite();
-    collect_finished_flows();
     drain();
   }
 
@@ -109,8 +108,11 @@ class Replayer {
     }
   }
 
-  // Starts every ready op, including those that become ready on the way, then re-arms the network event.
+  // Brings the network to now (flows ending now finish before new ones share their links), starts every ready op,
+  // including those that become ready on the way, then re-arms the network event. Flows started here are re-shared
+  // once, together, when the network is next asked.
   void drain() {
+    collect_finished_flows();
     while (!ready_.empty()) {
       const std::size_t i = ready_.front();
       ready_.pop_front();
@@ -127,8 +129,6 @@ class Replayer {
       if (++sides_ready_[t] < 2) continue;
       const auto& transfer = trace_.transfers()[t];
       const auto& send = trace_.op(transfer.send);
-      // Bring the network to now first: flows ending now are finished before new ones share the links.
-      collect_finished_flows();
       const FlowId flow = network_.start_flow({GpuId(send.rank.value()), GpuId(send.peer.value()), send.size});
       DSIM_CHECK(flow.index() == flow_transfer_.size(), "network returned flow id {} out of order", flow.value());
       flow_transfer_.push_back(t);
