@@ -32,6 +32,7 @@ void check_node(const NodeSpec& node) {
 
 }  // namespace
 
+// check_node runs first (comma operator) so a broken node spec fails before the fabric is built from it.
 Cluster::Cluster(const ClusterSpec& spec)
     : spec_(spec),
       fabric_((check_node(spec.node),

@@ -14,17 +14,11 @@ FlowNetwork::FlowNetwork(const topology::Cluster& cluster)
 
 FlowId FlowNetwork::start_flow(const FlowRequest& request) {
   const FlowId id(static_cast<FlowId::Value>(flows_.size()));
-  // The flow id is the ECMP key: deterministic, and distinct flows between one pair may take distinct paths.
-  const topology::Route route = cluster_.route(request.src, request.dst, id.value());
+  const topology::Route route = route_and_count(cluster_, request, id, link_bytes_);
   Flow flow;
   flow.remaining = static_cast<double>(request.size.count());
   flow.updated = now_;
-  for (const LinkId link : route) {
-    flow.latency += cluster_.link(link).latency;
-    link_bytes_[link.index()] += request.size.count();
-  }
-  std::vector<std::uint32_t> links(route.size());
-  std::transform(route.begin(), route.end(), links.begin(), [](LinkId l) { return l.value(); });
+  for (const LinkId link : route) flow.latency += cluster_.link(link).latency;
   if (request.size.count() == 0) {
     // Nothing to share: only the latency remains.
     flow.moving = false;
@@ -33,6 +27,8 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
     done_heap_.push({now_ + flow.latency, id, 0});
     return id;
   }
+  std::vector<std::uint32_t> links(route.size());
+  std::transform(route.begin(), route.end(), links.begin(), [](LinkId l) { return l.value(); });
   flow.solver_id = solver_.add_flow(links);
   if (by_solver_id_.size() <= flow.solver_id.index()) by_solver_id_.resize(flow.solver_id.index() + 1);
   by_solver_id_[flow.solver_id.index()] = id;

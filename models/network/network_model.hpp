@@ -39,4 +39,14 @@ class NetworkModel {
   virtual const std::vector<std::uint64_t>& link_bytes() const = 0;
 };
 
+// What every model does when a flow starts: route it (its id is the ECMP key, so distinct flows between one pair
+// may take distinct paths, deterministically) and count its bytes on every link it crosses. Bytes are counted at
+// start: a flow always finishes, and counting here spares keeping its route.
+inline topology::Route route_and_count(const topology::Cluster& cluster, const FlowRequest& request, FlowId id,
+                                       std::vector<std::uint64_t>& link_bytes) {
+  topology::Route route = cluster.route(request.src, request.dst, id.value());
+  for (const LinkId link : route) link_bytes[link.index()] += request.size.count();
+  return route;
+}
+
 }  // namespace dsim::models::network

@@ -24,11 +24,8 @@ Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size) const {
 
 FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
   const FlowId id(next_flow_++);
-  // The flow id is the ECMP key: deterministic, and distinct flows between one pair may take distinct paths.
-  const topology::Route route = cluster_.route(request.src, request.dst, id.value());
+  const topology::Route route = route_and_count(cluster_, request, id, link_bytes_);
   pending_.push({now_ + flow_time(route, request.size), id});
-  // Bytes are counted at start: a flow always finishes, and counting here avoids keeping its route.
-  for (const LinkId link : route) link_bytes_[link.index()] += request.size.count();
   return id;
 }
 
