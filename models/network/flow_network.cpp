@@ -7,18 +7,24 @@
 
 namespace dsim::models::network {
 
-FlowNetwork::FlowNetwork(const topology::Cluster& cluster)
-    : cluster_(cluster), link_bytes_(cluster.links().size(), 0) {
+FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads)
+    : cluster_(cluster), overheads_(overheads), link_bytes_(cluster.links().size(), 0) {
   for (const auto& link : cluster.links()) solver_.add_link(link.effective_capacity().Bps());
+}
+
+LimitId FlowNetwork::add_limit(Bandwidth capacity) {
+  DSIM_CHECK(capacity.Bps() > 0, "a shared limit needs a positive capacity, got {} B/s", capacity.Bps());
+  limit_links_.push_back(solver_.add_link(capacity.Bps()));
+  return LimitId(static_cast<LimitId::Value>(limit_links_.size() - 1));
 }
 
 FlowId FlowNetwork::start_flow(const FlowRequest& request) {
   const FlowId id(static_cast<FlowId::Value>(flows_.size()));
-  const topology::Route route = route_and_count(cluster_, request, id, link_bytes_);
+  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, id, link_bytes_);
   Flow flow;
   flow.remaining = static_cast<double>(request.size.count());
   flow.updated = now_;
-  for (const LinkId link : route) flow.latency += cluster_.link(link).latency;
+  flow.latency = routed.fixed_cost;
   if (request.size.count() == 0) {
     // Nothing to share: only the latency remains.
     flow.moving = false;
@@ -27,8 +33,12 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
     done_heap_.push({now_ + flow.latency, id, 0});
     return id;
   }
-  std::vector<std::uint32_t> links(route.size());
-  std::transform(route.begin(), route.end(), links.begin(), [](LinkId l) { return l.value(); });
+  std::vector<std::uint32_t> links(routed.route.size());
+  std::transform(routed.route.begin(), routed.route.end(), links.begin(), [](LinkId l) { return l.value(); });
+  if (request.limit != FlowRequest::no_limit) {
+    DSIM_CHECK(request.limit < limit_links_.size(), "flow names limit {} of {}", request.limit, limit_links_.size());
+    links.push_back(limit_links_[request.limit]);
+  }
   flow.solver_id = solver_.add_flow(links);
   if (by_solver_id_.size() <= flow.solver_id.index()) by_solver_id_.resize(flow.solver_id.index() + 1);
   by_solver_id_[flow.solver_id.index()] = id;

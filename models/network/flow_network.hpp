@@ -3,8 +3,9 @@
 // as in SimGrid's LMM), and rates are recomputed whenever a flow starts or its last byte leaves.
 //   time(flow) = time to move its bytes at its (changing) fair share + sum of its route's link latencies
 // The bytes phase comes first and the latency is added at its end, so a flow occupies bandwidth only while it has
-// bytes to move. Link capacities are capacity x efficiency. Limits: no packet effects (congestion control, PFC,
-// head-of-line blocking), no per-message overheads yet.
+// bytes to move. Link capacities are capacity x efficiency; a flow also pays its transport's per-message overhead
+// once, with the latency. Shared limits (add_limit) join the solver as links no route crosses. Limits: no packet
+// effects (congestion control, PFC, head-of-line blocking).
 #pragma once
 
 #include <cstdint>
@@ -18,8 +19,9 @@ namespace dsim::models::network {
 
 class FlowNetwork final : public NetworkModel {
  public:
-  explicit FlowNetwork(const topology::Cluster& cluster);
+  explicit FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads = {});
 
+  LimitId add_limit(Bandwidth capacity) override;
   FlowId start_flow(const FlowRequest& request) override;
   Time next_completion() override;
   void advance_to(Time t, std::vector<FlowId>& finished) override;
@@ -59,6 +61,8 @@ class FlowNetwork final : public NetworkModel {
   Time earliest_bytes_done();
 
   const topology::Cluster& cluster_;
+  MessageOverheads overheads_;
+  std::vector<std::uint32_t> limit_links_;  // solver link of each LimitId
   MaxMinSolver solver_;
   std::vector<Flow> flows_;                // by FlowId
   std::vector<FlowId> by_solver_id_;       // solver flow id -> our FlowId

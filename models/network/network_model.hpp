@@ -5,7 +5,10 @@
 // next_completion() and schedules one event for it.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <limits>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/ids.hpp"
@@ -14,16 +17,44 @@
 
 namespace dsim::models::network {
 
+// Where a flow's bytes come from: another GPU, or the host memory of the destination GPU's node (KV-cache reads
+// from CPU memory, which cross the PCIe switch the GPU shares with its NIC).
+enum class FlowSource : std::uint8_t { gpu, host_memory };
+
+// A shared rate limit that is not a link of the cluster: e.g. the SMs a communication kernel drives its NVLink
+// copies with, which cap all of that kernel's copies on one GPU together. Made by NetworkModel::add_limit.
+using LimitId = DenseId<struct LimitIdTag>;
+
 struct FlowRequest {
-  GpuId src;
+  GpuId src;  // ignored when source is host_memory
   GpuId dst;
   Bytes size;
+  FlowSource source = FlowSource::gpu;
+  std::uint32_t limit = no_limit;  // a LimitId's value, or no_limit
+
+  static constexpr std::uint32_t no_limit = std::numeric_limits<std::uint32_t>::max();
+};
+
+// The transport a flow uses, which decides its per-message overhead: rdma when the route crosses a NIC (even if it
+// first moves over NVLink to a peer's NIC, as PXN does), nvlink when it stays in the scale-up domain, pcie otherwise
+// (GPU to GPU without NVLink, host memory to GPU).
+enum class Transport : std::uint8_t { nvlink, rdma, pcie };
+inline constexpr std::array<std::string_view, 3> transport_names = {"nvlink", "rdma", "pcie"};
+
+// The fixed software and hardware cost of one message (one flow: a posted RDMA write, one NVLink copy, one DMA),
+// paid once per flow on top of its route's link latencies. Think NCCL's per-protocol base latency.
+struct MessageOverheads {
+  std::array<Time, 3> by_transport{};  // indexed by Transport
+
+  Time of(Transport t) const { return by_transport[static_cast<std::size_t>(t)]; }
 };
 
 class NetworkModel {
  public:
   virtual ~NetworkModel() = default;
 
+  // Adds a shared rate limit of `capacity`; flows naming it share it as they share a link.
+  virtual LimitId add_limit(Bandwidth capacity) = 0;
   // Starts a flow at the model's current time; the returned id is dense, in start order.
   virtual FlowId start_flow(const FlowRequest& request) = 0;
   // The next time the model must be advanced: a flow finishing, or (in models that share bandwidth) a change of
@@ -40,13 +71,34 @@ class NetworkModel {
 };
 
 // What every model does when a flow starts: route it (its id is the ECMP key, so distinct flows between one pair
-// may take distinct paths, deterministically) and count its bytes on every link it crosses. Bytes are counted at
-// start: a flow always finishes, and counting here spares keeping its route.
-inline topology::Route route_and_count(const topology::Cluster& cluster, const FlowRequest& request, FlowId id,
-                                       std::vector<std::uint64_t>& link_bytes) {
-  topology::Route route = cluster.route(request.src, request.dst, id.value());
-  for (const LinkId link : route) link_bytes[link.index()] += request.size.count();
-  return route;
+// may take distinct paths, deterministically), count its bytes on every link it crosses and work out its fixed
+// cost. Bytes are counted at start: a flow always finishes, and counting here spares keeping its route.
+struct RoutedFlow {
+  topology::Route route;
+  Time fixed_cost;  // link latencies + the transport's per-message overhead
+};
+
+inline Transport transport_of(const topology::Cluster& cluster, const topology::Route& route) {
+  bool nvlink = false;
+  for (const LinkId link : route) {
+    const auto kind = cluster.link(link).kind;
+    if (kind == topology::LinkKind::nic || kind == topology::LinkKind::fabric) return Transport::rdma;
+    nvlink = nvlink || kind == topology::LinkKind::nvlink;
+  }
+  return nvlink ? Transport::nvlink : Transport::pcie;
+}
+
+inline RoutedFlow route_and_count(const topology::Cluster& cluster, const MessageOverheads& overheads,
+                                  const FlowRequest& request, FlowId id, std::vector<std::uint64_t>& link_bytes) {
+  RoutedFlow flow;
+  flow.route = request.source == FlowSource::host_memory ? cluster.host_to_gpu(request.dst)
+                                                         : cluster.route(request.src, request.dst, id.value());
+  flow.fixed_cost = overheads.of(transport_of(cluster, flow.route));
+  for (const LinkId link : flow.route) {
+    link_bytes[link.index()] += request.size.count();
+    flow.fixed_cost += cluster.link(link).latency;
+  }
+  return flow;
 }
 
 }  // namespace dsim::models::network

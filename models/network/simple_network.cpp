@@ -8,12 +8,18 @@
 
 namespace dsim::models::network {
 
-SimpleNetwork::SimpleNetwork(const topology::Cluster& cluster)
-    : cluster_(cluster), link_bytes_(cluster.links().size(), 0) {}
+SimpleNetwork::SimpleNetwork(const topology::Cluster& cluster, MessageOverheads overheads)
+    : cluster_(cluster), overheads_(overheads), link_bytes_(cluster.links().size(), 0) {}
 
-Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size) const {
-  Time latency = Time::zero();
-  double bottleneck = std::numeric_limits<double>::infinity();
+LimitId SimpleNetwork::add_limit(Bandwidth capacity) {
+  DSIM_CHECK(capacity.Bps() > 0, "a shared limit needs a positive capacity, got {} B/s", capacity.Bps());
+  limits_.push_back(capacity);
+  return LimitId(static_cast<LimitId::Value>(limits_.size() - 1));
+}
+
+Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size, double limit_Bps) const {
+  Time latency = overheads_.of(transport_of(cluster_, route));
+  double bottleneck = limit_Bps;
   for (const LinkId id : route) {
     const auto& link = cluster_.link(id);
     latency += link.latency;
@@ -24,8 +30,13 @@ Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size) const {
 
 FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
   const FlowId id(next_flow_++);
-  const topology::Route route = route_and_count(cluster_, request, id, link_bytes_);
-  pending_.push({now_ + flow_time(route, request.size), id});
+  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, id, link_bytes_);
+  double limit = std::numeric_limits<double>::infinity();
+  if (request.limit != FlowRequest::no_limit) {
+    DSIM_CHECK(request.limit < limits_.size(), "flow names limit {} of {}", request.limit, limits_.size());
+    limit = limits_[request.limit].Bps();
+  }
+  pending_.push({now_ + flow_time(routed.route, request.size, limit), id});
   return id;
 }
 

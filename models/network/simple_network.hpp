@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // The simplest network model: a flow owns its whole route, so flows never share bandwidth.
-//   time(flow) = sum of route link latencies + size / min over route links of (capacity x efficiency)
+//   time(flow) = sum of route link latencies + message overhead + size / min over route links (and its shared
+//                limit, if any) of (capacity x efficiency)
 // Good for hand-checkable traces and as an uncongested lower bound; it overestimates throughput whenever two flows
 // cross one link at once. The flow-level max-min model (issue 5) replaces it behind the same NetworkModel interface.
 #pragma once
 
+#include <limits>
 #include <queue>
 #include <vector>
 
@@ -14,8 +16,9 @@ namespace dsim::models::network {
 
 class SimpleNetwork final : public NetworkModel {
  public:
-  explicit SimpleNetwork(const topology::Cluster& cluster);
+  explicit SimpleNetwork(const topology::Cluster& cluster, MessageOverheads overheads = {});
 
+  LimitId add_limit(Bandwidth capacity) override;
   FlowId start_flow(const FlowRequest& request) override;
   Time next_completion() override;
   void advance_to(Time t, std::vector<FlowId>& finished) override;
@@ -23,7 +26,8 @@ class SimpleNetwork final : public NetworkModel {
   const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }
 
   // The time a flow takes on an idle network along `route`; exposed so tests state the closed form once.
-  Time flow_time(const topology::Route& route, Bytes size) const;
+  Time flow_time(const topology::Route& route, Bytes size,
+                 double limit_Bps = std::numeric_limits<double>::infinity()) const;
 
  private:
   struct Pending {
@@ -35,6 +39,8 @@ class SimpleNetwork final : public NetworkModel {
   };
 
   const topology::Cluster& cluster_;
+  MessageOverheads overheads_;
+  std::vector<Bandwidth> limits_;
   Time now_ = Time::zero();
   FlowId::Value next_flow_ = 0;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
