@@ -48,8 +48,12 @@ StepId CommPlan::transfer(GpuId src, GpuId dst, Bytes size, std::span<const Step
   return add(step, deps);
 }
 
-StepId CommPlan::host_read(GpuId dst, Bytes size, std::span<const StepId> deps, std::uint32_t phase) {
+StepId CommPlan::host_read(GpuId dst, Bytes size, std::span<const StepId> deps, std::uint32_t phase,
+                           std::uint32_t limit) {
+  DSIM_CHECK(limit == network::FlowRequest::no_limit || limit < limits_.size(), "host read names limit {} of {}",
+             limit, limits_.size());
   Step step;
+  step.limit = limit;
   step.dst = dst;
   step.src = dst;
   step.size = size;

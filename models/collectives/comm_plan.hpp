@@ -44,7 +44,8 @@ class CommPlan {
   // A zero-byte transfer still pays its route's latency and message overhead (a flag, a credit).
   StepId transfer(GpuId src, GpuId dst, Bytes size, std::span<const StepId> deps = {}, std::uint32_t phase = 0,
                   std::uint32_t limit = network::FlowRequest::no_limit);
-  StepId host_read(GpuId dst, Bytes size, std::span<const StepId> deps = {}, std::uint32_t phase = 0);
+  StepId host_read(GpuId dst, Bytes size, std::span<const StepId> deps = {}, std::uint32_t phase = 0,
+                   std::uint32_t limit = network::FlowRequest::no_limit);
   StepId local(GpuId gpu, Time duration, std::span<const StepId> deps = {}, std::uint32_t phase = 0);
 
   const std::vector<Step>& steps() const { return steps_; }

@@ -1,0 +1,5 @@
+# SPDX-License-Identifier: Apache-2.0
+list(APPEND models_test_sources
+  moe/router_test.cpp
+  moe/expert_placement_test.cpp
+)
