@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 
 #include "sim/core/errors.hpp"
+#include "sim/report/comm_report.hpp"
 #include "sim/report/report.hpp"
 #include "sim/report/topology_report.hpp"
+#include "sim/run/comm_run.hpp"
 #include "sim/run/simulation.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "sim/scenario/scenario_params.hpp"
@@ -30,19 +32,22 @@ commands:
                       cross-field rule, the trace's send/recv pairing and deadlocks)
   show SCENARIO       print the resolved scenario: includes merged, overrides applied,
                       every default filled in
+  comm SCENARIO       run the scenario's /comm collective (or MoE dispatch and combine)
+                      alone on its cluster; prints time, algorithm and bus bandwidth
+                      (nccl-tests) or DeepEP's bandwidth, bytes per link kind, phases
   topo SCENARIO       the cluster's hardware: GPUs, NICs, switches per layer, links per
                       kind, diameter, bisection bandwidth and fabric cost
   help scenario       every scenario parameter: key, type, unit, default, description
   help COMMAND        the options of one command
 
-options (run, validate, show):
+options (run, validate, show, comm):
   --set /json/pointer=VALUE   override one scenario value before validation; repeatable;
                               VALUE is JSON (4, 0.5, true, [1,2]) or else a plain string
 options (run):
   --seed N            seed of the random streams (same as --set /seed=N)
   --out DIR           output folder (default: dsim-out/<scenario name>)
   --quiet             print nothing on success
-options (topo):
+options (topo, comm):
   --json              print the figures as JSON
   --dot FILE          also write a Graphviz drawing of a small cluster to FILE
 
@@ -76,9 +81,10 @@ CommandLine parse_command(const std::string& command, const std::vector<std::str
     options.add_options()("seed", po::value<std::string>())("out", po::value<std::string>())(
         "quiet", po::bool_switch(&line.quiet));
   }
-  if (command == "topo") {
-    options.add_options()("json", po::bool_switch(&line.json))("dot", po::value<std::string>());
+  if (command == "topo" || command == "comm") {
+    options.add_options()("json", po::bool_switch(&line.json));
   }
+  if (command == "topo") options.add_options()("dot", po::value<std::string>());
   po::positional_options_description positional;
   positional.add("scenario", 1);
   po::variables_map vm;
@@ -190,6 +196,26 @@ int topo_command(const CommandLine& line, std::ostream& out) {
   return 0;
 }
 
+int comm_command(const CommandLine& line, std::ostream& out) {
+  const scenario::Scenario scenario = load(line);
+  if (!scenario.has_comm) {
+    throw InputError(line.scenario, "/comm", "the scenario has no /comm section; add one naming the collective to run");
+  }
+  run::CommResult result;
+  try {
+    result = run::run_comm(scenario);
+  } catch (const InputError& e) {
+    // Planning errors (a group the algorithm cannot use, a routing file) name their own source or the /comm path.
+    if (!e.source().empty() && e.source() != "collective" && e.source() != "router" && e.source() != "placement") {
+      throw;
+    }
+    throw InputError(line.scenario, "/comm" + (e.where().empty() ? "" : "/" + e.where()), e.message());
+  }
+  const report::CommView view{scenario, result};
+  out << (line.json ? report::comm_json(view) : report::comm_text(view));
+  return 0;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out) {
@@ -206,7 +232,7 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
   }
   if (command == "help") {
     if (rest.empty() || rest.front() == "run" || rest.front() == "validate" || rest.front() == "show" ||
-        rest.front() == "topo") {
+        rest.front() == "topo" || rest.front() == "comm") {
       out << usage;
       return 0;
     }
@@ -225,11 +251,12 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
     return 0;
   }
   if (command == "topo") return topo_command(parse_command(command, rest), out);
+  if (command == "comm") return comm_command(parse_command(command, rest), out);
   if (command == "show") {
     out << load(parse_command(command, rest)).resolved.dump(2) << "\n";
     return 0;
   }
-  throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, topo, help", command));
+  throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, comm, topo, help", command));
 }
 
 }  // namespace dsim::cli

@@ -1,26 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/run/simulation.hpp"
 
-#include <memory>
-
-#include "models/network/flow_network.hpp"
-#include "models/network/simple_network.hpp"
+#include "sim/run/network_factory.hpp"
 
 namespace dsim::run {
-namespace {
-
-std::unique_ptr<models::network::NetworkModel> make_network(scenario::NetworkModelKind kind,
-                                                            const topology::Cluster& cluster) {
-  switch (kind) {
-    case scenario::NetworkModelKind::flow:
-      return std::make_unique<models::network::FlowNetwork>(cluster);
-    case scenario::NetworkModelKind::simple:
-      return std::make_unique<models::network::SimpleNetwork>(cluster);
-  }
-  return nullptr;
-}
-
-}  // namespace
 
 Simulation::Simulation(const scenario::Scenario& scenario)
     : scenario_(scenario),
@@ -28,7 +11,7 @@ Simulation::Simulation(const scenario::Scenario& scenario)
       compute_(scenario.cluster.node.gpu, scenario.models.compute_efficiency) {}
 
 replay::ReplayResult Simulation::run() const {
-  const auto network = make_network(scenario_.models.network, cluster_);
+  const auto network = make_network(scenario_.models, cluster_);
   return replay::replay(cluster_, scenario_.trace, *network, compute_);
 }
 

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "models/network/network_model.hpp"
+#include "sim/scenario/comm_section.hpp"
 #include "topology/cluster_spec.hpp"
 #include "topology/cost/cost_model.hpp"
 #include "workloads/trace/step_trace.hpp"
@@ -23,7 +25,10 @@ inline constexpr std::array<std::string_view, 2> network_model_names = {"flow", 
 
 struct ModelsSpec {
   NetworkModelKind network = NetworkModelKind::flow;
+  models::network::MessageOverheads message_overheads;
   double compute_efficiency = 1.0;
+  Bandwidth copy_per_sm;  // NVLink store rate one SM drives (communication kernels)
+  Time low_latency_message_cost;
 };
 
 struct Scenario {
@@ -36,6 +41,8 @@ struct Scenario {
   // endpoint with 1 or 2 decimals); no label: no row.
   std::string table_label;
   int per_endpoint_decimals = 2;
+  bool has_comm = false;
+  CommSpec comm;
   bool has_workload = false;
   workloads::StepTrace trace{0};
   nlohmann::json resolved;

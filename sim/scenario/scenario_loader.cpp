@@ -26,7 +26,16 @@ ModelsSpec read_models(ObjectReader models) {
   ModelsSpec spec;
   ObjectReader network = models.object("network");
   spec.network = *parse_enum<NetworkModelKind>(network_model_names, network.choice("kind"));
+  ObjectReader overhead = network.object("message_overhead_us");
+  for (std::size_t t = 0; t < models::network::transport_names.size(); ++t) {
+    spec.message_overheads.by_transport[t] = units::us(overhead.number(models::network::transport_names[t]));
+  }
+  overhead.finish();
   network.finish();
+  ObjectReader collectives = models.object("collectives");
+  spec.copy_per_sm = units::GBps(collectives.number("copy_GBps_per_sm"));
+  spec.low_latency_message_cost = units::us(collectives.number("low_latency_message_cost_us"));
+  collectives.finish();
   ObjectReader compute = models.object("compute");
   spec.compute_efficiency = compute.number("efficiency");
   compute.finish();
@@ -206,6 +215,12 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
   scenario.per_endpoint_decimals = static_cast<int>(report.integer("cost_per_endpoint_decimals"));
   report.finish();
   scenario.models = read_models(root.object("models"));
+  if (auto comm = root.optional_object("comm")) {
+    scenario.comm = read_comm(*comm, scenario.cluster, file.parent_path().string(), scenario.seed);
+    scenario.comm.kernel.copy_per_sm = scenario.models.copy_per_sm;
+    scenario.comm.kernel.message_cost = scenario.models.low_latency_message_cost;
+    scenario.has_comm = true;
+  }
   scenario.trace = workloads::StepTrace(scenario.cluster.gpu_count());
   if (auto workload = root.optional_object("workload")) {
     workload->choice("kind");

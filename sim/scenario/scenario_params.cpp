@@ -4,6 +4,7 @@
 
 #include "sim/core/dtype.hpp"
 #include "sim/scenario/cluster_section.hpp"
+#include "sim/scenario/comm_section.hpp"
 #include "sim/scenario/scenario.hpp"
 
 namespace dsim::scenario {
@@ -29,11 +30,43 @@ ParamTable make_scenario_params() {
            "flow: flows share links max-min fairly, re-shared as flows start and end; simple: a flow gets its "
            "route's bottleneck bandwidth, no sharing (an uncongested lower bound).")
       .defaults("flow");
+  t.object("/models/network/message_overhead_us",
+           "Fixed cost of one message (one transfer) by transport, paid once per flow on top of the route's link "
+           "latencies; first estimates in the range of NCCL's per-protocol base latencies.");
+  t.number("/models/network/message_overhead_us/nvlink", "A copy inside the scale-up domain.")
+      .unit("us")
+      .defaults(0.5)
+      .non_negative();
+  t.number("/models/network/message_overhead_us/rdma", "An RDMA write through a NIC (also when PXN moves it over "
+                                                       "NVLink first).")
+      .unit("us")
+      .defaults(1.0)
+      .non_negative();
+  t.number("/models/network/message_overhead_us/pcie", "A DMA over PCIe only (host memory to GPU, GPUs without "
+                                                        "NVLink).")
+      .unit("us")
+      .defaults(2.0)
+      .non_negative();
+  t.object("/models/collectives", "Parameters of the communication kernels.");
+  t.number("/models/collectives/copy_GBps_per_sm",
+           "NVLink store bandwidth one SM drives; a kernel on S SMs pushes NVLink copies from S/2 of them (0: no "
+           "SM limit). Default fitted to DeepEP's intranode test (153 GB/s on 24 SMs, see docs/network-model.md).")
+      .unit("GB/s")
+      .defaults(11.2)
+      .non_negative();
+  t.number("/models/collectives/low_latency_message_cost_us",
+           "DeepEP low-latency kernels: time a GPU spends on each message it receives (unpacking, flags), one after "
+           "another. Default fitted to DeepEP's low-latency table (see docs/network-model.md).")
+      .unit("us")
+      .defaults(0.034)
+      .non_negative();
   t.object("/models/compute", "The compute model for ops given as FLOPs.");
   t.number("/models/compute/efficiency", "Fraction of dense peak a kernel achieves (1 = peak).")
       .defaults(1.0)
       .positive()
       .at_most(1.0);
+
+  declare_comm_params(t);
 
   t.object("/workload", "What runs on the cluster; `dsim run` needs it, `dsim topo` does not.").optional();
   t.choice("/workload/kind", {"trace"}, "trace: an explicit per-rank list of ops in /workload/trace.")

@@ -17,20 +17,21 @@ const char* const output_files[] = {"summary.json", "ops.csv", "links.csv", "tim
 TEST_CASE("run: the default scenario's makespan matches the hand derivation", "[cli]") {
   // Stage 0 (rank 0) runs 4 forward chunks of 250 us back to back and sends each chunk's 8e6-byte activations to
   // rank 8 on the other node. One transfer crosses GPU -> PCIe switch -> NIC -> switch -> NIC -> PCIe switch -> GPU:
-  // latency 0.1 (PCIe) + 2 (NIC) + 0.2 (switch) + 0.1 (PCIe) = 2.4 us; bottleneck min(PCIe 64 GB/s x 0.8, NIC
-  // 50 GB/s x 0.8) = 40 GB/s, so 8e6 B take 200 us: 202.4 us in all.
-  // Transfer k starts when chunk k ends, at 250 (k+1) us (the previous transfer ended 47.6 us earlier), and ends at
-  // 250 (k+1) + 202.4 us. Stage 1 (rank 8) runs chunk k (2.4725e11 FLOP / 989 TFLOP/s = 250 us) once transfer k
+  // latency 0.1 (PCIe) + 2 (NIC) + 0.2 (switch) + 0.1 (PCIe) = 2.4 us, plus the RDMA per-message overhead of 1 us
+  // (the default); bottleneck min(PCIe 64 GB/s x 0.8, NIC 50 GB/s x 0.8) = 40 GB/s, so 8e6 B take 200 us: 203.4 us
+  // in all. Transfer k starts when chunk k ends, at 250 (k+1) us (the previous transfer ended 46.6 us earlier), and
+  // ends at 250 (k+1) + 203.4 us. Stage 1 (rank 8) runs chunk k (2.4725e11 FLOP / 989 TFLOP/s = 250 us) once transfer k
   // has arrived and chunk k-1 is done: transfer k always arrives exactly when chunk k-1 ends, so the last chunk
-  // starts at 1000 + 202.4 = 1202.4 us and ends at 1452.4 us. The NVLink hand-off (16e6 B / 160 GB/s + 1 us = 101 us
-  // from 1000 us, then 4.945e10 FLOP = 50 us) ends at 1151 us, off the critical path.
+  // starts at 1000 + 203.4 = 1203.4 us and ends at 1453.4 us. The NVLink hand-off (16e6 B / 160 GB/s + 1 us latency
+  // + 0.5 us NVLink message overhead = 101.5 us from 1000 us, then 4.945e10 FLOP = 50 us) ends at 1151.5 us, off the
+  // critical path.
   const TempDir scratch;
   const DsimOutput result = run_dsim({"run", default_scenario, "--out", scratch.path().string()});
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
-  CHECK(result.out.find("makespan   1452.400 us") != std::string::npos);
+  CHECK(result.out.find("makespan   1453.400 us") != std::string::npos);
   const auto summary = nlohmann::json::parse(read_file(scratch.path() / "summary.json"));
-  CHECK(summary["makespan_ps"] == 1'452'400'000);
+  CHECK(summary["makespan_ps"] == 1'453'400'000);
   CHECK(summary["ops"] == 19);
   CHECK(summary["bytes_sent"] == 48'000'000);
   CHECK(summary["transfers_by_path"]["network"]["bytes"] == 32'000'000);
@@ -45,7 +46,7 @@ TEST_CASE("run: writes summary, ops, links and timeline files that parse", "[cli
   const auto ops = lines_of(read_file(scratch.path() / "ops.csv"));
   REQUIRE(ops.size() == 20);  // header + 19 ops
   CHECK(ops[0] == "op,rank,name,kind,stream,peer,size_bytes,ready_s,start_s,end_s,duration_s,source");
-  CHECK(ops[19] == "18,8,fwd3,compute,compute,,,0.0012024,0.0012024,0.0014524,0.00025,peak_rate");
+  CHECK(ops[19] == "18,8,fwd3,compute,compute,,,0.0012034,0.0012034,0.0014534,0.00025,peak_rate");
   const auto timeline = nlohmann::json::parse(read_file(scratch.path() / "timeline.json"));
   const auto& events = timeline["traceEvents"];
   const auto complete = std::count_if(events.begin(), events.end(), [](const auto& e) { return e["ph"] == "X"; });
@@ -67,15 +68,15 @@ TEST_CASE("run: the same scenario and seed give byte-identical output files", "[
 
 TEST_CASE("run: --set changes the run and is echoed in the resolved scenario", "[cli]") {
   // 800 Gb/s NICs on 800 Gb/s switch ports would move 80 GB/s, but the PCIe Gen5 x16 path from GPU to NIC carries
-  // 64 GB/s x 0.8 = 51.2 GB/s: 8e6 B take 156.25 us, a transfer 158.65 us. The pipeline stays compute-bound:
-  // 4 x 250 + 158.65 + 250 = 1408.65 us.
+  // 64 GB/s x 0.8 = 51.2 GB/s: 8e6 B take 156.25 us, a transfer 156.25 + 2.4 + 1 = 159.65 us. The pipeline stays
+  // compute-bound: 4 x 250 + 159.65 + 250 = 1409.65 us.
   const TempDir scratch;
   const DsimOutput result =
       run_dsim({"run", default_scenario, "--out", scratch.path().string(), "--set",
                 "/cluster/node/nic/bandwidth_gbps=800", "--set", "/cluster/fabric/link_gbps=800"});
   REQUIRE(result.exit_code == 0);
   const auto summary = nlohmann::json::parse(read_file(scratch.path() / "summary.json"));
-  CHECK(summary["makespan_ps"] == 1'408'650'000);
+  CHECK(summary["makespan_ps"] == 1'409'650'000);
   CHECK(summary["resolved_scenario"]["cluster"]["node"]["nic"]["bandwidth_gbps"] == 800);
 }
 
