@@ -7,8 +7,10 @@
 
 namespace dsim::models::network {
 
-FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads)
-    : cluster_(cluster), overheads_(overheads), link_bytes_(cluster.links().size(), 0) {
+FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads, double completion_tolerance)
+    : cluster_(cluster), overheads_(overheads), tolerance_(completion_tolerance), link_bytes_(cluster.links().size(), 0) {
+  DSIM_CHECK(completion_tolerance >= 0 && completion_tolerance < 1, "completion tolerance {} outside [0, 1)",
+             completion_tolerance);
   for (const auto& link : cluster.links()) solver_.add_link(link.effective_capacity().Bps());
 }
 
@@ -23,6 +25,7 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
   const RoutedFlow routed = route_and_count(cluster_, overheads_, request, id, link_bytes_);
   Flow flow;
   flow.remaining = static_cast<double>(request.size.count());
+  flow.started = now_;
   flow.updated = now_;
   flow.latency = routed.fixed_cost;
   if (request.size.count() == 0) {
@@ -102,8 +105,11 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
       done_heap_.pop();
       continue;
     }
-    // Every flow whose bytes end now leaves the solver together, then the survivors are re-shared once.
-    while (earliest_bytes_done() == now_) {
+    // Every flow whose bytes end now (or within the tolerance) leaves the solver together, each completing at its own
+    // predicted time; then the survivors are re-shared once.
+    const Time moved = now_ - flows_[bytes_heap_.top().flow.index()].started;
+    const Time batch_end = now_ + Time::from_ps(static_cast<std::int64_t>(tolerance_ * static_cast<double>(moved.ps())));
+    for (Time end = earliest_bytes_done(); end <= batch_end; end = earliest_bytes_done()) {
       const FlowId id = bytes_heap_.top().flow;
       bytes_heap_.pop();
       Flow& flow = flows_[id.index()];
@@ -111,7 +117,7 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
       flow.remaining = 0;
       flow.rate = 0;
       solver_.remove_flow(flow.solver_id);
-      done_heap_.push({now_ + flow.latency, id, 0});
+      done_heap_.push({end + flow.latency, id, 0});
     }
     reshare();
   }

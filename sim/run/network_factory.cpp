@@ -11,7 +11,8 @@ std::unique_ptr<models::network::NetworkModel> make_network(const scenario::Mode
                                                             const topology::Cluster& cluster) {
   switch (models.network) {
     case scenario::NetworkModelKind::flow:
-      return std::make_unique<models::network::FlowNetwork>(cluster, models.message_overheads);
+      return std::make_unique<models::network::FlowNetwork>(cluster, models.message_overheads,
+                                                            models.completion_tolerance);
     case scenario::NetworkModelKind::simple:
       return std::make_unique<models::network::SimpleNetwork>(cluster, models.message_overheads);
   }

@@ -26,6 +26,7 @@ inline constexpr std::array<std::string_view, 2> network_model_names = {"flow", 
 struct ModelsSpec {
   NetworkModelKind network = NetworkModelKind::flow;
   models::network::MessageOverheads message_overheads;
+  double completion_tolerance = 0.0;
   double compute_efficiency = 1.0;
   Bandwidth copy_per_sm;  // NVLink store rate one SM drives (communication kernels)
   Time low_latency_message_cost;

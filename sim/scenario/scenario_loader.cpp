@@ -31,6 +31,7 @@ ModelsSpec read_models(ObjectReader models) {
     spec.message_overheads.by_transport[t] = units::us(overhead.number(models::network::transport_names[t]));
   }
   overhead.finish();
+  spec.completion_tolerance = network.number("completion_tolerance");
   network.finish();
   ObjectReader collectives = models.object("collectives");
   spec.copy_per_sm = units::GBps(collectives.number("copy_GBps_per_sm"));

@@ -47,6 +47,12 @@ ParamTable make_scenario_params() {
       .unit("us")
       .defaults(2.0)
       .non_negative();
+  t.number("/models/network/completion_tolerance",
+           "flow: flows whose bytes end within this fraction of the first one's duration end with it and the rest "
+           "are re-shared once (0: exact). Moves other flows' ends by about this fraction; makes runs with many "
+           "near-simultaneous ends much faster.")
+      .defaults(0.001)
+      .in_range(0.0, 0.1);
   t.object("/models/collectives", "Parameters of the communication kernels.");
   t.number("/models/collectives/copy_GBps_per_sm",
            "NVLink store bandwidth one SM drives; a kernel on S SMs pushes NVLink copies from S/2 of them (0: no "

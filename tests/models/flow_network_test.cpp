@@ -113,3 +113,25 @@ TEST_CASE("flow network: advancing backwards is a bug", "[models]") {
 }
 
 }  // namespace dsim::models::network
+
+namespace dsim::models::network {
+
+TEST_CASE("flow network: flows ending within the completion tolerance end together, each at its own time",
+          "[models]") {
+  // A (8e6 B) and B (8.004e6 B) share NIC 0 at 20 GB/s. A's bytes end at 400 us. Exact: B has 4,000 B left and then
+  // 40 GB/s, so its bytes end 0.1 us later, at 400.1 us; it completes at 402.8 us. With tolerance 0.001, A moved for
+  // 400 us, so every flow ending by 400.4 us ends with it: B at its predicted 400.2 us (at 20 GB/s), completing at
+  // 402.9 us. The error, 0.1 us, is within 0.001 x 400 us.
+  const topology::Cluster cluster(testing::small_cluster());
+  for (const double tolerance : {0.0, 0.001}) {
+    FlowNetwork network(cluster, {}, tolerance);
+    network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
+    network.start_flow({GpuId(0), GpuId(5), Bytes(8'004'000)});
+    const auto done = run_to_end(network, 2);
+    INFO("tolerance " << tolerance);
+    CHECK(done[0] == units::us(402.7));
+    CHECK(done[1] == (tolerance == 0.0 ? units::us(402.8) : units::us(402.9)));
+  }
+}
+
+}  // namespace dsim::models::network

@@ -5,7 +5,8 @@
 // flow crosses a spine) and groups strided across the cluster (node g, g+32, ... : every flow crosses the spines,
 // so all groups share links). Prints the wall time of routing the tokens and of simulating the dispatch, the
 // number of transfers, and the simulated dispatch time. Routing and simulation run on one core.
-// Usage: dispatch_bench [--tokens N] [--seed N]
+// The flow network runs with the scenario default completion tolerance (0.001) unless --tolerance says otherwise.
+// Usage: dispatch_bench [--tokens N] [--seed N] [--tolerance R]
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -49,7 +50,7 @@ topology::ClusterSpec cluster_spec(std::uint64_t seed) {
   return spec;
 }
 
-void run_layout(const topology::Cluster& cluster, bool strided, int tokens, std::uint64_t seed) {
+void run_layout(const topology::Cluster& cluster, bool strided, int tokens, std::uint64_t seed, double tolerance) {
   moe::RouterSpec router_spec;
   router_spec.groups = ep_nodes;
   router_spec.topk_groups = 4;
@@ -80,7 +81,7 @@ void run_layout(const topology::Cluster& cluster, bool strided, int tokens, std:
     plans.push_back(moe::plan_dispatch(t, kernel));
     transfers += plans.back().steps().size();
   }
-  models::network::FlowNetwork network(cluster);
+  models::network::FlowNetwork network(cluster, {}, tolerance);
   mc::PlanRunner runner(network);
   for (const auto& plan : plans) runner.start(plan);
   std::vector<mc::PlanHandle> done;
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
   using namespace dsim;
   int tokens = 4096;
   std::uint64_t seed = 1;
+  double tolerance = 0.001;
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string_view flag = argv[i];
@@ -112,21 +114,24 @@ int main(int argc, char** argv) {
         tokens = std::stoi(argv[++i]);
       } else if (flag == "--seed") {
         seed = std::stoull(argv[++i]);
+      } else if (flag == "--tolerance") {
+        tolerance = std::stod(argv[++i]);
       } else {
         throw std::invalid_argument(std::string(flag));
       }
     }
   } catch (const std::exception&) {
-    std::fputs("usage: dispatch_bench [--tokens N] [--seed N]\n", stderr);
+    std::fputs("usage: dispatch_bench [--tokens N] [--seed N] [--tolerance R]\n", stderr);
     return 2;
   }
-  fmt::print("dispatch_bench: DeepEP normal dispatch on 2,048 H800 GPUs (MPFT), {} tokens per rank, seed {}\n",
-             tokens, seed);
+  fmt::print("dispatch_bench: DeepEP normal dispatch on 2,048 H800 GPUs (MPFT), {} tokens per rank, seed {}, "
+             "completion tolerance {}\n",
+             tokens, seed, tolerance);
   fmt::print("machine: {}\n", bench::machine_description());
   const topology::Cluster cluster(bench::cluster_spec(seed));
   fmt::print("{:<34} {:>9} {:>14} {:>12} {:>12}\n", "layout", "transfers", "dispatch_us", "route_wall_s",
              "sim_wall_s");
-  bench::run_layout(cluster, false, tokens, seed);
-  bench::run_layout(cluster, true, tokens, seed);
+  bench::run_layout(cluster, false, tokens, seed, tolerance);
+  bench::run_layout(cluster, true, tokens, seed, tolerance);
   return 0;
 }
