@@ -3,3 +3,4 @@ list(APPEND models_test_sources
   moe/router_test.cpp
   moe/expert_placement_test.cpp
 )
+list(APPEND models_test_sources moe/deepep_kernels_test.cpp)

@@ -75,16 +75,19 @@ TEST_CASE("validation: DeepEP normal kernels reach the published bandwidths with
   check_rows("DeepEP normal kernels [E]", rows);
 }
 
-TEST_CASE("validation: DeepEP low-latency kernels reach the published latencies within 15 percent",
+TEST_CASE("validation: DeepEP low-latency kernels reach the published latencies and bandwidths within 15 percent",
           "[validation]") {
   // [E] low-latency kernels, 128 tokens, hidden 7,168, top-8: dispatch and combine latency in us.
+  // and their bandwidth (tokens x top-8 x message bytes / latency) in GB/s.
   struct Published {
     int ep;
     double dispatch_us;
+    double dispatch_GBps;
     double combine_us;
+    double combine_GBps;
   };
-  const Published published[] = {{8, 77, 114}, {16, 118, 195}, {32, 155, 273},
-                                 {64, 173, 314}, {128, 192, 369}, {256, 194, 360}};
+  const Published published[] = {{8, 77, 98, 114, 127},   {16, 118, 63, 195, 74},  {32, 155, 48, 273, 53},
+                                 {64, 173, 43, 314, 46},  {128, 192, 39, 369, 39}, {256, 194, 39, 360, 40}};
   std::vector<Row> rows;
   for (const auto& p : published) {
     const CommResult result = run_shipped(fmt::format("deepep-low-latency-ep{}.json", p.ep));
@@ -94,6 +97,10 @@ TEST_CASE("validation: DeepEP low-latency kernels reach the published latencies 
                     units::to_us(result.kernels[0].mean_rank_time), "us"});
     rows.push_back({fmt::format("EP{} combine latency", p.ep), p.combine_us,
                     units::to_us(result.kernels[1].mean_rank_time), "us"});
+    rows.push_back({fmt::format("EP{} dispatch bandwidth", p.ep), p.dispatch_GBps, result.kernels[0].deepep_GBps,
+                    "GB/s"});
+    rows.push_back({fmt::format("EP{} combine bandwidth", p.ep), p.combine_GBps, result.kernels[1].deepep_GBps,
+                    "GB/s"});
   }
   check_rows("DeepEP low-latency kernels [E]", rows);
 }
