@@ -43,8 +43,9 @@ commands:
 options (run, validate, show, comm):
   --set /json/pointer=VALUE   override one scenario value before validation; repeatable;
                               VALUE is JSON (4, 0.5, true, [1,2]) or else a plain string
-options (run):
+options (run, comm):
   --seed N            seed of the random streams (same as --set /seed=N)
+options (run):
   --out DIR           output folder (default: dsim-out/<scenario name>)
   --quiet             print nothing on success
 options (topo, comm):
@@ -77,9 +78,9 @@ CommandLine parse_command(const std::string& command, const std::vector<std::str
   CommandLine line;
   po::options_description options;
   options.add_options()("scenario", po::value(&line.scenario))("set", po::value(&line.sets));
+  if (command == "run" || command == "comm") options.add_options()("seed", po::value<std::string>());
   if (command == "run") {
-    options.add_options()("seed", po::value<std::string>())("out", po::value<std::string>())(
-        "quiet", po::bool_switch(&line.quiet));
+    options.add_options()("out", po::value<std::string>())("quiet", po::bool_switch(&line.quiet));
   }
   if (command == "topo" || command == "comm") {
     options.add_options()("json", po::bool_switch(&line.json));

@@ -85,6 +85,30 @@ moe::RouterSpec read_router(ObjectReader r, const std::string& scenario_dir, std
   return spec;
 }
 
+// What the algorithms would refuse, found here so that `dsim validate` reports it with the JSON path.
+void check_plannable(ObjectReader& comm, const mc::CollectiveRequest& request) {
+  const auto n = static_cast<std::uint64_t>(request.group.size());
+  const bool splits = request.kind == mc::CollectiveKind::all_gather ||
+                      request.kind == mc::CollectiveKind::reduce_scatter ||
+                      request.kind == mc::CollectiveKind::all_to_all;
+  if (splits && request.size.count() % n != 0) {
+    throw comm.error("size_bytes", fmt::format("{} splits size_bytes into {} equal parts; {} is not a multiple "
+                                               "of {}",
+                                               mc::collective_kind_names[static_cast<std::size_t>(request.kind)], n,
+                                               request.size.count(), n));
+  }
+  if (request.kind == mc::CollectiveKind::all_reduce && request.algorithm == mc::AllReduceAlgorithm::hierarchical) {
+    const auto per_node = static_cast<std::uint32_t>(request.gpus_per_node);
+    const bool whole_nodes = request.group.front().value() % per_node == 0 && n % per_node == 0 &&
+                             request.group[1].value() == request.group[0].value() + 1;
+    if (!whole_nodes) {
+      throw comm.error("group", fmt::format("a hierarchical all_reduce needs whole nodes: first_gpu a multiple of {}, "
+                                            "stride 1 and a multiple of {} GPUs",
+                                            per_node, per_node));
+    }
+  }
+}
+
 }  // namespace
 
 void declare_comm_params(ParamTable& t) {
@@ -231,12 +255,12 @@ CommSpec read_comm(ObjectReader comm, const topology::ClusterSpec& cluster, cons
 
   // A key that the chosen kind would not read is an error, never silently ignored.
   if (!spec.moe && comm.has("moe")) {
-    throw comm.error("moe", fmt::format("/comm/moe configures moe_dispatch_combine; a {} does not use it", spec.kind));
+    throw comm.error("moe", fmt::format("/comm/moe configures moe_dispatch_combine; kind {} does not use it", spec.kind));
   }
   if (spec.kind != "all_reduce") {
     for (const std::string_view key : {"algorithm", "pipeline_chunks"}) {
       if (comm.has(key)) {
-        throw comm.error(key, fmt::format("{} chooses how an all_reduce runs; a {} does not use it", key, spec.kind));
+        throw comm.error(key, fmt::format("{} chooses how an all_reduce runs; kind {} does not use it", key, spec.kind));
       }
     }
   }
@@ -251,9 +275,10 @@ CommSpec read_comm(ObjectReader comm, const topology::ClusterSpec& cluster, cons
                                             spec.router.experts, gpus));
     }
   } else {
-    if (!size) throw comm.error("size_bytes", fmt::format("a {} needs size_bytes", spec.kind));
+    if (!size) throw comm.error("size_bytes", fmt::format("kind {} needs size_bytes", spec.kind));
     request.kind = *parse_enum<mc::CollectiveKind>(mc::collective_kind_names, spec.kind);
     request.size = Bytes(static_cast<std::uint64_t>(*size));
+    check_plannable(comm, request);
   }
   comm.finish();
   return spec;
