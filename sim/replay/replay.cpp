@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Event flow: an op whose dependencies and stream predecessor are done is "ready". A ready compute op schedules its
-// own completion; a ready send or recv waits for its partner, then starts a flow. The network model is asked for
-// its next completion after every change and one cancellable event is kept for it. Ops that become ready go through
+// own completion; a ready send or recv waits for its partner, then hands the pair to the collectives layer as a
+// one-transfer plan, which runs it on the network model. The plan runner is asked for its next event after every
+// change and one cancellable event is kept for it. Ops that become ready go through
 // a FIFO worklist, so zero-time chains never recurse and the order is deterministic.
 #include "sim/replay/replay.hpp"
 
@@ -9,6 +10,7 @@
 #include <map>
 #include <utility>
 
+#include "models/collectives/plan_runner.hpp"
 #include "sim/core/check.hpp"
 
 namespace dsim::replay {
@@ -20,7 +22,7 @@ class Replayer {
  public:
   Replayer(const topology::Cluster& cluster, const workloads::StepTrace& trace,
            models::network::NetworkModel& network, const models::compute::ComputeModel& compute)
-      : trace_(trace), network_(network), compute_(compute) {
+      : trace_(trace), network_(network), runner_(network), compute_(compute) {
     DSIM_CHECK(trace.rank_count() <= cluster.gpu_count(), "trace has {} ranks, cluster {} GPUs", trace.rank_count(),
                cluster.gpu_count());
     const std::size_t n = trace.ops().size();
@@ -60,7 +62,7 @@ class Replayer {
       result.makespan = std::max(result.makespan, records_[i].end);
     }
     result.ops = std::move(records_);
-    result.flows = flow_transfer_.size();
+    result.flows = plan_transfer_.size();
     result.link_bytes = network_.link_bytes();
     return result;
   }
@@ -90,11 +92,11 @@ class Replayer {
     drain();
   }
 
-  void collect_finished_flows() {
-    finished_flows_.clear();
-    network_.advance_to(engine_.now(), finished_flows_);
-    for (const FlowId flow : finished_flows_) {
-      const auto& transfer = trace_.transfers()[flow_transfer_[flow.index()]];
+  void collect_finished_transfers() {
+    finished_plans_.clear();
+    runner_.advance_to(engine_.now(), finished_plans_);
+    for (const models::collectives::PlanHandle plan : finished_plans_) {
+      const auto& transfer = trace_.transfers()[plan_transfer_[plan]];
       finish(transfer.send.index());
       finish(transfer.recv.index());
     }
@@ -112,7 +114,7 @@ class Replayer {
   // including those that become ready on the way, then re-arms the network event. Flows started here are re-shared
   // once, together, when the network is next asked.
   void drain() {
-    collect_finished_flows();
+    collect_finished_transfers();
     while (!ready_.empty()) {
       const std::size_t i = ready_.front();
       ready_.pop_front();
@@ -129,18 +131,20 @@ class Replayer {
       if (++sides_ready_[t] < 2) continue;
       const auto& transfer = trace_.transfers()[t];
       const auto& send = trace_.op(transfer.send);
-      const FlowId flow = network_.start_flow({GpuId(send.rank.value()), GpuId(send.peer.value()), send.size});
-      DSIM_CHECK(flow.index() == flow_transfer_.size(), "network returned flow id {} out of order", flow.value());
-      flow_transfer_.push_back(t);
+      models::collectives::CommPlan& plan = plans_.emplace_back();
+      plan.transfer(GpuId(send.rank.value()), GpuId(send.peer.value()), send.size);
+      const models::collectives::PlanHandle handle = runner_.start(plan);
+      DSIM_CHECK(handle == plan_transfer_.size(), "plan runner returned handle {} out of order", handle);
+      plan_transfer_.push_back(t);
       records_[transfer.send.index()].start = engine_.now();
       records_[transfer.recv.index()].start = engine_.now();
     }
     rearm_network();
   }
 
-  // Keeps exactly one live event at the network's next completion (armed_at_ is infinite when none is queued).
+  // Keeps exactly one live event at the runner's next event (armed_at_ is infinite when none is queued).
   void rearm_network() {
-    const Time next = network_.next_completion();
+    const Time next = runner_.next_event();
     if (next == armed_at_) return;
     engine_.cancel(network_token_);
     armed_at_ = next;
@@ -149,6 +153,8 @@ class Replayer {
 
   const workloads::StepTrace& trace_;
   models::network::NetworkModel& network_;
+  models::collectives::PlanRunner runner_;
+  std::deque<models::collectives::CommPlan> plans_;  // stable addresses: the runner keeps pointers to them
   const models::compute::ComputeModel& compute_;
 
   core::Engine engine_;
@@ -164,8 +170,8 @@ class Replayer {
   std::vector<std::vector<std::size_t>> dependents_;
   std::vector<bool> finished_;
   std::vector<std::uint8_t> sides_ready_;
-  std::vector<std::size_t> flow_transfer_;  // transfer index of each flow id
-  std::vector<FlowId> finished_flows_;
+  std::vector<std::size_t> plan_transfer_;  // transfer index of each plan
+  std::vector<models::collectives::PlanHandle> finished_plans_;
   std::deque<std::size_t> ready_;
 };
 

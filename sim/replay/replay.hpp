@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The replay walks a StepTrace on a cluster: it is the one place where workloads meet hardware, and the one place
-// that schedules events. Compute ops are timed by the compute model; send/recv pairs become flows of the network
-// model. Ordering rules are those stated in workloads/trace/step_trace.hpp.
+// that schedules events. Compute ops are timed by the compute model; a send/recv pair becomes a one-transfer plan
+// that the collectives layer (models/collectives) runs on the network model. Ordering rules are those stated in
+// workloads/trace/step_trace.hpp.
 #pragma once
 
 #include <cstdint>
