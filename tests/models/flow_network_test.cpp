@@ -7,6 +7,7 @@
 #include "models/network/flow_network.hpp"
 #include "models/network/simple_network.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/rng.hpp"
 #include "tests/topology/test_clusters.hpp"
 
 namespace dsim::models::network {
@@ -132,6 +133,49 @@ TEST_CASE("flow network: flows ending within the completion tolerance end togeth
     CHECK(done[0] == units::us(402.7));
     CHECK(done[1] == (tolerance == 0.0 ? units::us(402.8) : units::us(402.9)));
   }
+}
+
+}  // namespace dsim::models::network
+
+namespace dsim::models::network {
+
+TEST_CASE("flow network: bytes are conserved: every byte that leaves a GPU enters one, and every flow ends",
+          "[models]") {
+  // 200 random flows (fixed seed 5) between random GPU pairs of the small cluster, started in 4 waves. Each flow's
+  // bytes are counted once on the link leaving its source GPU (NVLink or PCIe up) and once on the link entering its
+  // destination GPU, so both sums equal the total size, and every flow completes exactly once.
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster, {}, 0.0);
+  core::RngStream rng(5, "conservation");
+  std::uint64_t total = 0;
+  std::vector<int> finished_count;
+  std::vector<FlowId> done;
+  for (int wave = 0; wave < 4; ++wave) {
+    for (int i = 0; i < 50; ++i) {
+      const auto src = static_cast<GpuId::Value>(rng.uniform_below(8));
+      auto dst = static_cast<GpuId::Value>(rng.uniform_below(7));
+      if (dst >= src) ++dst;
+      const Bytes size(static_cast<std::uint64_t>(1 + rng.uniform_below(4'000'000)));
+      network.start_flow({GpuId(src), GpuId(dst), size});
+      finished_count.push_back(0);
+      total += size.count();
+    }
+    network.advance_to(network.now() + units::us(20), done);
+  }
+  for (Time next = network.next_completion(); !next.is_infinite(); next = network.next_completion()) {
+    network.advance_to(next, done);
+  }
+  for (const FlowId f : done) ++finished_count[f.index()];
+  for (const int count : finished_count) CHECK(count == 1);
+  std::uint64_t out_of_gpus = 0;
+  std::uint64_t into_gpus = 0;
+  for (std::size_t l = 0; l < cluster.links().size(); ++l) {
+    const auto& link = cluster.links()[l];
+    if (link.from.kind == topology::VertexKind::gpu) out_of_gpus += network.link_bytes()[l];
+    if (link.to.kind == topology::VertexKind::gpu) into_gpus += network.link_bytes()[l];
+  }
+  CHECK(out_of_gpus == total);
+  CHECK(into_gpus == total);
 }
 
 }  // namespace dsim::models::network
