@@ -50,16 +50,9 @@ StepId CommPlan::transfer(GpuId src, GpuId dst, Bytes size, std::span<const Step
 
 StepId CommPlan::host_read(GpuId dst, Bytes size, std::span<const StepId> deps, std::uint32_t phase,
                            std::uint32_t limit) {
-  DSIM_CHECK(limit == network::FlowRequest::no_limit || limit < limits_.size(), "host read names limit {} of {}",
-             limit, limits_.size());
-  Step step;
-  step.limit = limit;
-  step.dst = dst;
-  step.src = dst;
-  step.size = size;
-  step.source = network::FlowSource::host_memory;
-  step.phase = phase;
-  return add(step, deps);
+  const StepId id = transfer(dst, dst, size, deps, phase, limit);
+  steps_[id].source = network::FlowSource::host_memory;
+  return id;
 }
 
 StepId CommPlan::local(GpuId gpu, Time duration, std::span<const StepId> deps, std::uint32_t phase) {

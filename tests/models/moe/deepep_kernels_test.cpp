@@ -20,6 +20,14 @@ std::vector<GpuId> first_gpus(int n) {
   return gpus;
 }
 
+// Runs the plan alone on the cluster's flow network (no message overheads) and returns when its last step ended.
+Time plan_end(const topology::Cluster& cluster, const CommPlan& plan) {
+  network::FlowNetwork network(cluster);
+  Time end = Time::zero();
+  for (const auto& span : PlanRunner::run_alone(network, plan)) end = std::max(end, span.end);
+  return end;
+}
+
 }  // namespace
 
 TEST_CASE("deepep: payload bytes per token follow the formats", "[models]") {
@@ -82,11 +90,7 @@ TEST_CASE("deepep: a balanced low-latency dispatch takes the NIC share, the late
   kernel.mode = DeepEpMode::low_latency;
   kernel.message_cost = units::us(0.1);
   const CommPlan plan = plan_dispatch(traffic, kernel);
-  network::FlowNetwork network(cluster);
-  const auto spans = PlanRunner::run_alone(network, plan);
-  Time end = Time::zero();
-  for (const auto& s : spans) end = std::max(end, s.end);
-  CHECK(end == units::us(4.2408));
+  CHECK(plan_end(cluster, plan) == units::us(4.2408));
   CHECK(plan.transfer_bytes() == Bytes(8u * 7u * 7408u));
 }
 
@@ -108,12 +112,7 @@ TEST_CASE("deepep: SMs cap a normal kernel's NVLink copies out of one GPU togeth
   DeepEpKernel kernel;
   kernel.sms = 4;
   kernel.copy_per_sm = units::GBps(10);
-  const CommPlan plan = plan_dispatch(traffic, kernel);
-  network::FlowNetwork network(cluster);
-  const auto spans = PlanRunner::run_alone(network, plan);
-  Time end = Time::zero();
-  for (const auto& s : spans) end = std::max(end, s.end);
-  CHECK(end == units::us(71.9632));
+  CHECK(plan_end(cluster, plan_dispatch(traffic, kernel)) == units::us(71.9632));
   // DeepEP's intranode figure counts each GPU's received tokens, its own included: 4 x 64 tokens x 7,392 B.
   CHECK(logical_bytes(traffic, kernel, true, 0) == Approx(4 * 64 * 7392.0));
 }

@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/sim/scenario/input_error_of.hpp"
 #include "models/collectives/moe/expert_placement.hpp"
 #include "models/collectives/moe/router.hpp"
 #include "sim/core/errors.hpp"
@@ -56,17 +57,7 @@ std::vector<double> counted_shares(const Router& router, int ranks, int tokens) 
   return share;
 }
 
-// The InputError a call throws (and a failed check when it throws none).
-template <typename F>
-InputError input_error_of(F&& call) {
-  try {
-    call();
-  } catch (const InputError& error) {
-    return error;
-  }
-  FAIL("no InputError was thrown");
-  return InputError("", "", "");
-}
+using testing::input_error_of;
 
 // Gumbel-top-k by its definition: per token one score per expert, score_e = log w_e + G_e with
 // G_e = -log(-log(1 - U_e)); groups scored (top2 sum or max), the best kept, top_k taken by sorting, best first.
