@@ -28,6 +28,7 @@ class PlanRunner {
   // Starts `plan` at the network's current time. The plan must outlive the run. An empty plan is done at once (it
   // is reported by the next advance_to).
   PlanHandle start(const CommPlan& plan);
+  PlanHandle start(CommPlan&& plan) = delete;  // the runner keeps a pointer: a temporary would dangle
 
   // The next time the runner must be advanced (a flow ending, a local step ending, a plan done now), or infinite.
   Time next_event();
@@ -36,7 +37,8 @@ class PlanRunner {
   void advance_to(Time t, std::vector<PlanHandle>& finished);
   Time now() const { return network_.now(); }
 
-  // Start and end of each step of a plan; both infinite for a step that has not started or ended.
+  // Start and end of each step of a plan; both infinite for a step that has not started or ended. The reference is
+  // valid until the next start().
   const std::vector<StepSpan>& spans(PlanHandle plan) const { return plans_[plan].spans; }
   Time started(PlanHandle plan) const { return plans_[plan].started; }
   Time finished_at(PlanHandle plan) const { return plans_[plan].finished; }

@@ -105,14 +105,14 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
       done_heap_.pop();
       continue;
     }
-    // Every flow whose bytes end now (or within the tolerance) leaves the solver together, each completing at its own
-    // predicted time; then the survivors are re-shared once.
-    const Time moved = now_ - flows_[bytes_heap_.top().flow.index()].started;
-    const Time batch_end = now_ + Time::from_ps(static_cast<std::int64_t>(tolerance_ * static_cast<double>(moved.ps())));
-    for (Time end = earliest_bytes_done(); end <= batch_end; end = earliest_bytes_done()) {
+    // Every flow whose bytes end now leaves the solver, and with it every flow that would end within the tolerance
+    // of its own duration so far; each completes at its own predicted time. Then the survivors are re-shared once.
+    for (Time end = earliest_bytes_done(); !end.is_infinite(); end = earliest_bytes_done()) {
       const FlowId id = bytes_heap_.top().flow;
-      bytes_heap_.pop();
       Flow& flow = flows_[id.index()];
+      const double slack = tolerance_ * static_cast<double>((end - flow.started).ps());
+      if (end > now_ && static_cast<double>((end - now_).ps()) > slack) break;
+      bytes_heap_.pop();
       flow.moving = false;
       flow.remaining = 0;
       flow.rate = 0;

@@ -7,12 +7,13 @@
 // once, with the latency. Shared limits (add_limit) join the solver as links no route crosses. Limits: no packet
 // effects (congestion control, PFC, head-of-line blocking).
 //
-// Completion tolerance r (0: exact): when the first flow's bytes end at t, after moving for d, every flow whose
-// bytes would end by t + r x d leaves the solver with it, completes at its own predicted time, and the survivors are
-// re-shared once, at t. The bandwidth of those flows is thus handed on up to r x d early, which moves any other
-// flow's end by at most about r x d (its extra bytes are at most that time at link rate): a relative error of r,
-// traded for one re-share instead of thousands when many flows end close together (a large all-to-all, a
-// low-latency dispatch with random message counts), as SimGrid's precision settings do.
+// Completion tolerance r (0: exact): when a flow's bytes end at t, every flow whose bytes would end by t + r x d,
+// d being that flow's own time since it started, leaves the solver too (in order of predicted end, stopping at the
+// first that does not qualify); each completes at its own predicted time and the survivors are re-shared once, at
+// t. A flow thus hands its bandwidth on at most r x d early, where d is its own duration: an error of the order of
+// r relative to the flows that end early, traded for one re-share instead of thousands when many flows end close
+// together (a large all-to-all, a low-latency dispatch with random message counts), as SimGrid's precision
+// settings do. The early flows' ends are predicted at the rates of time t.
 #pragma once
 
 #include <cstdint>

@@ -61,7 +61,7 @@ CommKernelResult time_plan(const scenario::Scenario& scenario, const topology::C
   for (std::size_t l = 0; l < bytes.size(); ++l) {
     result.bytes_by_link_kind[static_cast<std::size_t>(cluster.links()[l].kind)] += bytes[l];
   }
-  // The network counts a flow's bytes when it starts: take the endless reads off and count what they moved.
+  // The network counts a flow's bytes when it starts, so the endless reads' full sizes are taken off again.
   for (const mc::Step& step : background.steps()) {
     for (const LinkId l : cluster.host_to_gpu(step.dst)) {
       result.bytes_by_link_kind[static_cast<std::size_t>(cluster.link(l).kind)] -= step.size.count();
@@ -107,7 +107,7 @@ void run_collective(const scenario::Scenario& scenario, const topology::Cluster&
     CommKernelResult r = time_plan(scenario, cluster, plan, request.group, host_read);
     r.name = scenario.comm.kind;
     r.size = request.size;
-    r.algbw_GBps = per_second(static_cast<double>(request.size.count()), r.time) / 1e9;
+    r.algbw_GBps = units::to_GBps(Bandwidth::from_Bps(per_second(static_cast<double>(request.size.count()), r.time)));
     r.busbw_GBps = r.algbw_GBps * mc::bus_bandwidth_factor(request.kind, static_cast<int>(request.group.size()));
     out.kernels.push_back(std::move(r));
   }
@@ -143,7 +143,7 @@ void run_moe(const scenario::Scenario& scenario, const topology::Cluster& cluste
       received_total > 0 ? static_cast<double>(received_max) / (static_cast<double>(received_total) / ranks) : 0.0;
   out.routing.occupied_sms = spec.kernel.occupied_sms();
 
-  const bool one_node = traffic.rdma.empty() && spec.kernel.mode == moe::DeepEpMode::normal;
+  const bool one_node = traffic.single_node() && spec.kernel.mode == moe::DeepEpMode::normal;
   const std::string column = spec.kernel.mode == moe::DeepEpMode::low_latency ? "RDMA+NVL" : one_node ? "NVL" : "RDMA";
   const auto sim_start = Clock::now();
   for (const Bandwidth host_read : spec.host_read_rate) {
@@ -156,7 +156,7 @@ void run_moe(const scenario::Scenario& scenario, const topology::Cluster& cluste
         bandwidth += per_second(moe::logical_bytes(traffic, spec.kernel, dispatch, rank), r.rank_end[rank]);
       }
       r.size = Bytes(static_cast<std::uint64_t>(moe::logical_bytes(traffic, spec.kernel, dispatch, 0)));
-      r.deepep_GBps = bandwidth / ranks / 1e9;
+      r.deepep_GBps = units::to_GBps(Bandwidth::from_Bps(bandwidth / ranks));
       r.deepep_column = column;
       out.kernels.push_back(std::move(r));
     }

@@ -73,16 +73,35 @@ moe::RouterSpec read_router(ObjectReader r, const std::string& scenario_dir, std
     const std::filesystem::path path(*file);
     spec.file = path.is_absolute() ? path : std::filesystem::path(scenario_dir) / path;
   }
-  if (spec.topk_groups > spec.groups) {
-    throw r.error("topk_groups", fmt::format("a token may use at most the {} groups there are, got {}", spec.groups,
-                                             spec.topk_groups));
+  // Keys the chosen router would not read are errors, never silently ignored.
+  if (spec.kind != moe::RouterKind::zipf && r.has("zipf_exponent")) {
+    throw r.error("zipf_exponent", "only router kind 'zipf' reads zipf_exponent");
   }
-  if (spec.experts % spec.groups != 0) {
-    throw r.error("groups", fmt::format("{} experts do not split into {} equal groups", spec.experts, spec.groups));
+  if (spec.kind == moe::RouterKind::file) {
+    for (const std::string_view key : {"groups", "topk_groups", "group_score"}) {
+      if (r.has(key)) throw r.error(key, fmt::format("a recorded routing file fixes the experts; {} does not apply", key));
+    }
+  }
+  if (r.has("group_score") && spec.topk_groups == spec.groups) {
+    throw r.error("group_score", "every group is kept when topk_groups equals groups, so no group score is used");
   }
   spec.seed = seed;
   r.finish();
+  // The router checks its spec (and reads a routing file) now, so `dsim validate` reports what a run would.
+  try {
+    const moe::Router check(spec);
+  } catch (const InputError& e) {
+    if (e.source() != "router") throw;
+    throw r.error(e.where(), e.message());
+  }
   return spec;
+}
+
+// Whether the group is whole nodes: starts at a node's first GPU, stride 1, a multiple of the node's GPUs.
+bool whole_nodes(const mc::CollectiveRequest& request) {
+  const auto per_node = static_cast<std::uint32_t>(request.gpus_per_node);
+  return request.group.front().value() % per_node == 0 && request.group.size() % per_node == 0 &&
+         request.group[1].value() == request.group[0].value() + 1;
 }
 
 // What the algorithms would refuse, found here so that `dsim validate` reports it with the JSON path.
@@ -99,9 +118,7 @@ void check_plannable(ObjectReader& comm, const mc::CollectiveRequest& request) {
   }
   if (request.kind == mc::CollectiveKind::all_reduce && request.algorithm == mc::AllReduceAlgorithm::hierarchical) {
     const auto per_node = static_cast<std::uint32_t>(request.gpus_per_node);
-    const bool whole_nodes = request.group.front().value() % per_node == 0 && n % per_node == 0 &&
-                             request.group[1].value() == request.group[0].value() + 1;
-    if (!whole_nodes) {
+    if (!whole_nodes(request)) {
       throw comm.error("group", fmt::format("a hierarchical all_reduce needs whole nodes: first_gpu a multiple of {}, "
                                             "stride 1 and a multiple of {} GPUs",
                                             per_node, per_node));
@@ -178,7 +195,10 @@ void declare_comm_params(ParamTable& t) {
   t.integer(r + "/experts", "Routed experts (V3: 256).").defaults(256).in_range(1, 65535);
   t.integer(r + "/top_k", "Experts per token (V3: 8).").defaults(8).in_range(1, 64);
   t.integer(r + "/groups", "Expert groups for node-limited routing (V3: 8); 1: no limit.").defaults(8).at_least(1);
-  t.integer(r + "/topk_groups", "Groups a token may use (V3: 4, so at most 4 nodes).").defaults(4).at_least(1);
+  t.integer(r + "/topk_groups", "Groups a token may use (V3: 4). Experts are laid out contiguously, so when groups "
+                                 "equals the nodes of the group a token reaches at most topk_groups nodes.")
+      .defaults(4)
+      .at_least(1);
   t.choice(r + "/group_score", enum_names(moe::group_score_names),
            "How a group is scored: top2_sum (V3's config) or max (DeepEP's tests).")
       .defaults("top2_sum");
@@ -236,6 +256,14 @@ CommSpec read_comm(ObjectReader comm, const topology::ClusterSpec& cluster, cons
   }
   spec.redundant_experts = static_cast<int>(moe_reader.integer("redundant_experts"));
   spec.router = read_router(moe_reader.object("router"), scenario_dir, seed);
+  const bool logfmt = kernel.dispatch_payload.format == moe::PayloadFormat::logfmt ||
+                      kernel.combine_payload.format == moe::PayloadFormat::logfmt;
+  if (!logfmt && moe_reader.has("logfmt_bits")) {
+    throw moe_reader.error("logfmt_bits", "neither payload is logfmt, so logfmt_bits is not used");
+  }
+  if (kernel.mode == moe::DeepEpMode::low_latency && moe_reader.has("sms")) {
+    throw moe_reader.error("sms", "low-latency kernels occupy every SM of the GPU; sms is for normal mode");
+  }
   moe_reader.finish();
   const auto fabric_names = comm.strings("compare_fabrics");
   for (std::size_t i = 0; i < fabric_names.size(); ++i) {
@@ -263,6 +291,12 @@ CommSpec read_comm(ObjectReader comm, const topology::ClusterSpec& cluster, cons
         throw comm.error(key, fmt::format("{} chooses how an all_reduce runs; kind {} does not use it", key, spec.kind));
       }
     }
+  } else if (request.algorithm == mc::AllReduceAlgorithm::ring && comm.has("pipeline_chunks")) {
+    throw comm.error("pipeline_chunks", "the ring all_reduce does not pipeline in chunks; tree and hierarchical do");
+  }
+  const bool reduces = spec.kind == "all_reduce" || spec.kind == "reduce_scatter";
+  if (!reduces && !spec.moe && comm.has("reduce_GBps")) {
+    throw comm.error("reduce_GBps", fmt::format("kind {} reduces nothing, so reduce_GBps is not used", spec.kind));
   }
   if (spec.moe) {
     if (comm.has("reduce_GBps")) {
@@ -273,6 +307,21 @@ CommSpec read_comm(ObjectReader comm, const topology::ClusterSpec& cluster, cons
     if (spec.router.experts % gpus != 0) {
       throw comm.error("group", fmt::format("{} experts do not spread evenly over a group of {} GPUs",
                                             spec.router.experts, gpus));
+    }
+    // Normal kernels relay through the GPU of each target node with the sender's local index: whole nodes only.
+    if (kernel.mode == moe::DeepEpMode::normal && !whole_nodes(request)) {
+      throw comm.error("group", fmt::format("normal-mode kernels relay through every node's GPUs, so the group must "
+                                            "be whole nodes: first_gpu a multiple of {}, stride 1 and a multiple of "
+                                            "{} GPUs",
+                                            request.gpus_per_node, request.gpus_per_node));
+    }
+    try {
+      const moe::ExpertPlacement check(spec.router.experts, request.group, request.gpus_per_node,
+                                       spec.redundant_experts);
+    } catch (const InputError& e) {
+      if (e.source() != "placement") throw;
+      throw e.where() == "redundant" ? moe_reader.error("redundant_experts", e.message())
+                                     : comm.error("group", e.message());
     }
   } else {
     if (!size) throw comm.error("size_bytes", fmt::format("kind {} needs size_bytes", spec.kind));

@@ -27,6 +27,9 @@ const BadComm bad_cases[] = {
     {"hidden_not_128.json", "/comm/moe/hidden", "hidden must be a multiple of 128"},
     {"algorithm_on_all_to_all.json", "/comm/algorithm", "kind all_to_all does not use it"},
     {"negative_host_rate.json", "/comm/background/host_read_GBps_per_gpu", "must be >= 0"},
+    {"router_top_k_too_large.json", "/comm/moe/router/top_k", "9"},
+    {"normal_partial_nodes.json", "/comm/group", "the group must be whole nodes"},
+    {"zipf_exponent_on_uniform.json", "/comm/moe/router/zipf_exponent", "only router kind 'zipf'"},
 };
 
 }  // namespace

@@ -120,9 +120,9 @@ namespace dsim::models::network {
 TEST_CASE("flow network: flows ending within the completion tolerance end together, each at its own time",
           "[models]") {
   // A (8e6 B) and B (8.004e6 B) share NIC 0 at 20 GB/s. A's bytes end at 400 us. Exact: B has 4,000 B left and then
-  // 40 GB/s, so its bytes end 0.1 us later, at 400.1 us; it completes at 402.8 us. With tolerance 0.001, A moved for
-  // 400 us, so every flow ending by 400.4 us ends with it: B at its predicted 400.2 us (at 20 GB/s), completing at
-  // 402.9 us. The error, 0.1 us, is within 0.001 x 400 us.
+  // 40 GB/s, so its bytes end 0.1 us later, at 400.1 us; it completes at 402.8 us. With tolerance 0.001, B's predicted
+  // end, 400.2 us (at 20 GB/s), lies within 0.001 x its own 400.2 us of 400 us, so B ends with A, at 400.2 us,
+  // completing at 402.9 us. The error, 0.1 us, is within 0.001 x 400.2 us.
   const topology::Cluster cluster(testing::small_cluster());
   for (const double tolerance : {0.0, 0.001}) {
     FlowNetwork network(cluster, {}, tolerance);
@@ -139,34 +139,54 @@ TEST_CASE("flow network: flows ending within the completion tolerance end togeth
 
 namespace dsim::models::network {
 
-TEST_CASE("flow network: bytes are conserved: every byte that leaves a GPU enters one, and every flow ends",
+TEST_CASE("flow network: bytes are conserved: each flow's rate integrates to its size and every flow ends once",
           "[models]") {
-  // 200 random flows (fixed seed 5) between random GPU pairs of the small cluster, started in 4 waves. Each flow's
-  // bytes are counted once on the link leaving its source GPU (NVLink or PCIe up) and once on the link entering its
-  // destination GPU, so both sums equal the total size, and every flow completes exactly once.
+  // 200 random flows (fixed seed 5) between random GPU pairs of the small cluster, started in 4 waves 20 us apart.
+  // Between two events the model's rates are constant, so summing rate x interval over the run gives the bytes each
+  // flow moved: it must equal the flow's size (to 1e-6, the rounding of event times to picoseconds), every flow must
+  // end exactly once, and the bytes counted leaving GPUs must equal those entering GPUs and the sizes' total.
   const topology::Cluster cluster(testing::small_cluster());
   FlowNetwork network(cluster, {}, 0.0);
   core::RngStream rng(5, "conservation");
+  std::vector<double> sizes;
+  std::vector<double> moved;
+  std::vector<int> endings;
   std::uint64_t total = 0;
-  std::vector<int> finished_count;
-  std::vector<FlowId> done;
-  for (int wave = 0; wave < 4; ++wave) {
+  auto start_wave = [&] {
     for (int i = 0; i < 50; ++i) {
       const auto src = static_cast<GpuId::Value>(rng.uniform_below(8));
       auto dst = static_cast<GpuId::Value>(rng.uniform_below(7));
       if (dst >= src) ++dst;
-      const Bytes size(static_cast<std::uint64_t>(1 + rng.uniform_below(4'000'000)));
+      const Bytes size(1 + rng.uniform_below(4'000'000));
       network.start_flow({GpuId(src), GpuId(dst), size});
-      finished_count.push_back(0);
+      sizes.push_back(static_cast<double>(size.count()));
+      moved.push_back(0.0);
+      endings.push_back(0);
       total += size.count();
     }
-    network.advance_to(network.now() + units::us(20), done);
-  }
-  for (Time next = network.next_completion(); !next.is_infinite(); next = network.next_completion()) {
+  };
+  int waves = 1;
+  start_wave();
+  std::vector<FlowId> done;
+  for (;;) {
+    const Time wave_at = waves < 4 ? units::us(20.0 * waves) : Time::infinite();
+    const Time next = std::min(network.next_completion(), wave_at);
+    if (next.is_infinite()) break;
+    const double dt = units::to_seconds(next - network.now());
+    for (std::size_t f = 0; f < moved.size(); ++f) moved[f] += network.rate(FlowId(static_cast<FlowId::Value>(f))) * dt;
+    done.clear();
     network.advance_to(next, done);
+    for (const FlowId f : done) ++endings[f.index()];
+    if (next == wave_at) {
+      start_wave();
+      ++waves;
+    }
   }
-  for (const FlowId f : done) ++finished_count[f.index()];
-  for (const int count : finished_count) CHECK(count == 1);
+  for (std::size_t f = 0; f < sizes.size(); ++f) {
+    INFO("flow " << f);
+    CHECK(endings[f] == 1);
+    CHECK(moved[f] == Approx(sizes[f]).epsilon(1e-6));
+  }
   std::uint64_t out_of_gpus = 0;
   std::uint64_t into_gpus = 0;
   for (std::size_t l = 0; l < cluster.links().size(); ++l) {

@@ -104,8 +104,8 @@ double logical_bytes(const MoeTraffic& traffic, const DeepEpKernel& kernel, bool
   if (kernel.mode == DeepEpMode::low_latency) {
     return per_token * static_cast<double>(traffic.tokens_per_rank) * traffic.top_k;
   }
-  const bool one_node = traffic.rdma.empty();
-  return per_token * static_cast<double>(one_node ? traffic.received_tokens[rank] : traffic.node_tokens[rank]);
+  return per_token *
+         static_cast<double>(traffic.single_node() ? traffic.received_tokens[rank] : traffic.node_tokens[rank]);
 }
 
 }  // namespace dsim::models::collectives::moe

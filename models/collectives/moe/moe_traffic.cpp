@@ -61,6 +61,7 @@ MoeTraffic aggregate_traffic(const Router& router, const ExpertPlacement& placem
   traffic.gpus_per_node = per_node;
   traffic.tokens_per_rank = tokens_per_rank;
   traffic.top_k = top_k;
+  traffic.nodes = static_cast<int>(node_ids.size());
   traffic.node_tokens.assign(ranks, 0);
   traffic.received_tokens.assign(ranks, 0);
   traffic.nodes_per_token_max.assign(ranks, 0);

@@ -40,6 +40,9 @@ struct MoeTraffic {
   std::vector<std::uint64_t> node_tokens;      // sum over tokens of distinct target nodes, own node included
   std::vector<std::uint64_t> received_tokens;  // tokens received, one per (token, target GPU), own included
   std::vector<std::uint64_t> nodes_per_token_max;  // most distinct nodes any one token of the rank went to
+  int nodes = 0;                                    // nodes the group spans
+
+  bool single_node() const { return nodes == 1; }
 };
 
 // Routes `tokens_per_rank` tokens on every rank of the placement's group and aggregates the transfers. Rank i of
