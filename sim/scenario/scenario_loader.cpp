@@ -32,6 +32,10 @@ ModelsSpec read_models(ObjectReader models) {
   }
   overhead.finish();
   spec.completion_tolerance = network.number("completion_tolerance");
+  if (spec.network == NetworkModelKind::simple && network.has("completion_tolerance")) {
+    throw network.error("completion_tolerance", "the simple network shares nothing, so it has no completion "
+                                                "tolerance; it applies to kind flow");
+  }
   network.finish();
   ObjectReader collectives = models.object("collectives");
   spec.copy_per_sm = units::GBps(collectives.number("copy_GBps_per_sm"));
