@@ -1,20 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Incremental progressive filling: find the component of the changes, then fill it bottleneck by bottleneck with
-// the links in an indexed min-heap keyed by (fair share, link index).
+// Incremental progressive filling: find the level below which the changes leave the filling as it was, restore the
+// state there from the links' sorted histories, and re-fill what lies above it, bottleneck by bottleneck, with the
+// links in an indexed min-heap keyed by level. Past 400 lines because the re-fill, its argument and its heap are one
+// piece: they share the invariants stated at solve().
 #include "models/network/max_min_solver.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "sim/core/check.hpp"
 
 namespace dsim::models::network {
-namespace {
-
-constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
-
-}  // namespace
 
 std::uint32_t MaxMinSolver::add_link(double capacity_Bps) {
   DSIM_CHECK(capacity_Bps > 0.0 && std::isfinite(capacity_Bps), "link capacity must be positive and finite, got {}",
@@ -23,12 +19,12 @@ std::uint32_t MaxMinSolver::add_link(double capacity_Bps) {
   const auto link = static_cast<std::uint32_t>(capacity_.size());
   capacity_.push_back(capacity_Bps);
   link_flows_.emplace_back();
+  dead_.push_back(0);
   link_mark_.push_back(0);
-  link_touch_.push_back(0);
-  remaining_.push_back(0.0);
-  unfixed_.push_back(0);
+  link_fill_.push_back({0.0, nullptr, 0, 0, 0, npos});
   share_.push_back(0.0);
-  heap_pos_.push_back(npos);
+  pool_begin_.push_back(0);
+  pool_end_.push_back(0);
   return link;
 }
 
@@ -46,15 +42,11 @@ FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
     flow = free_ids_.back();
     free_ids_.pop_back();
   } else {
-    DSIM_CHECK(path_offset_.size() < npos - 1, "too many flows");
-    flow = static_cast<std::uint32_t>(path_offset_.size());
-    path_offset_.push_back(0);
-    path_length_.push_back(0);
+    DSIM_CHECK(flows_.size() < npos - 1, "too many flows");
+    flow = static_cast<std::uint32_t>(flows_.size());
+    flows_.push_back({0, 0, 0, 0});
     rate_.push_back(0.0);
-    active_.push_back(false);
-    flow_mark_.push_back(0);
-    flow_fixed_.push_back(0);
-    new_rate_.push_back(0.0);
+    changed_mark_.push_back(0);
   }
 
   const auto length = static_cast<std::uint32_t>(links.size());
@@ -66,212 +58,340 @@ FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
     DSIM_CHECK(path_pool_.size() + length < npos, "too many path entries");
     offset = static_cast<std::uint32_t>(path_pool_.size());
     path_pool_.resize(path_pool_.size() + length);
-    path_pos_.resize(path_pos_.size() + length);
   }
 
+  // Appending keeps each list sorted: an unsolved flow's level is above every solved one.
   for (std::uint32_t k = 0; k < length; ++k) {
     const std::uint32_t link = links[k];
     path_pool_[offset + k] = link;
-    path_pos_[offset + k] = static_cast<std::uint32_t>(link_flows_[link].size());
-    link_flows_[link].push_back({flow, k});
+    link_flows_[link].push_back({flow, unsolved.link, unsolved.share});
   }
-  path_offset_[flow] = offset;
-  path_length_[flow] = length;
+  flows_[flow].path_offset = offset;
+  flows_[flow].path_length = length;
   rate_[flow] = 0.0;
-  active_[flow] = true;
   ++active_count_;
   dirty_flows_.push_back(flow);
   return FlowId(flow);
 }
 
+// The flow's entry is found from the end of each list: the entries after it are at or above its level, so the
+// next solve re-fills them anyway, and the scan costs no more than that.
 void MaxMinSolver::remove_flow(FlowId id) {
-  DSIM_CHECK(id.index() < active_.size() && active_[id.index()], "flow {} is not active", id.value());
+  DSIM_CHECK(is_active(id), "flow {} is not active", id.value());
   const std::uint32_t flow = id.value();
-  const std::uint32_t offset = path_offset_[flow];
-  const std::uint32_t length = path_length_[flow];
-  for (std::uint32_t k = 0; k < length; ++k) {
-    const std::uint32_t link = path_pool_[offset + k];
+  FlowState& state = flows_[flow];
+  for (std::uint32_t k = 0; k < state.path_length; ++k) {
+    const std::uint32_t link = path_pool_[state.path_offset + k];
     std::vector<LinkEntry>& list = link_flows_[link];
-    const std::uint32_t pos = path_pos_[offset + k];
-    const LinkEntry moved = list.back();
-    list[pos] = moved;
-    path_pos_[path_offset_[moved.flow] + moved.slot] = pos;
-    list.pop_back();
+    auto entry = list.end();
+    do {
+      --entry;
+    } while (entry->flow != flow);
+    if (before(entry->level(), removed_level_)) removed_level_ = entry->level();
+    entry->flow = npos;
+    ++dead_[link];
     dirty_links_.push_back(link);
   }
-  if (free_blocks_.size() <= length) free_blocks_.resize(length + 1);
-  free_blocks_[length].push_back(offset);
-  active_[flow] = false;
+  if (free_blocks_.size() <= state.path_length) free_blocks_.resize(state.path_length + 1);
+  free_blocks_[state.path_length].push_back(state.path_offset);
+  state.path_offset = 0;
+  state.path_length = 0;
   rate_[flow] = 0.0;
   free_ids_.push_back(flow);
   --active_count_;
 }
 
 double MaxMinSolver::rate(FlowId id) const {
-  DSIM_CHECK(id.index() < active_.size() && active_[id.index()], "flow {} is not active", id.value());
+  DSIM_CHECK(is_active(id), "flow {} is not active", id.value());
   return rate_[id.index()];
 }
 
+// The fair share of `link` once step `step` has touched it. In exact arithmetic it is above the step's level: the
+// link was not the bottleneck, so remaining / unfixed >= share before the step (> if link < step.link), and taking m
+// flows at `share` off leaves (remaining - m share) / (unfixed - m) >= remaining / unfixed. Rounding can land a few
+// ulps below; the share is then raised to the next level after the step, which keeps a fill's levels strictly
+// increasing (so that a link's list, sorted by level, is also in filling order) and moves a rate by a few ulps.
+double MaxMinSolver::share_after(double remaining, std::size_t unfixed, std::uint32_t link, Level step) {
+  const double share = std::max(remaining, 0.0) / static_cast<double>(unfixed);
+  if (!before(Level{share, link}, step)) return share;
+  return link > step.link ? step.share : std::nextafter(step.share, std::numeric_limits<double>::infinity());
+}
+
+// Correctness of the partial re-fill. Let E be the fill of the flows before the changes, with strictly increasing
+// levels L_1 < L_2 < ..., and E' the fill of the flows after them. Claim: E' takes the same steps as E below L*,
+// the minimum of the thresholds below; then the state of E' at L* is E's state at L* with the changed flows' counts
+// adjusted, and the links that still have unfixed flows at L* split into classes connected through those flows.
+//  - A removed flow f fixed at level L_f: L* <= L_f. A step L_j < L_f has a bottleneck b_j off f's path (else f
+//    would have been fixed at L_j). Without f, each link of f has one unfixed flow less at L_j, so its share is no
+//    smaller (share_after is monotone in remaining / unfixed); no other link's share changes. b_j stays the minimum.
+//  - An added flow g on path P: before g's links undercut the step taken, nothing changes. For a link l in P, take
+//    the segments between the steps that touched it (its list's level groups T_0 < T_1 < ...). In the segment after
+//    T_i, l's share in E' is rho_i = share_after(remaining after T_i, unfixed after T_i counting g and dropping
+//    removed flows, l, T_i) (capacity / unfixed before T_0), the same formula E' would have used. Steps in
+//    (T_i, T_{i+1}] stay valid while their level is below (rho_i, l); if (rho_i, l) <= T_{i+1} the first step at or
+//    above (rho_i, l) is invalid, so the threshold of l is (rho_i, l) for the first such i (the segment after the
+//    last touch has T = infinity). If l was the bottleneck at T_{i+1}, rho_i <= its share there, so that step is
+//    caught. This is added_link_threshold. Every threshold is a bound from below, so several changes batched in one
+//    solve take the minimum: removals only raise shares, and the added counts are per link.
+// Then E' below L* equals E: for each link, the entries below L* stand, and the state at L* is: the capacity less
+// their shares in list order (the fill's own order of subtractions, so bitwise the same), the live entries at or
+// above L* as unfixed flows, and share_after with the last entry's level (or capacity / unfixed with no entry below
+// L*). The set R reached from the changed links through flows at or above L* is closed: no flow
+// unfixed at L* links R to the rest, whose steps at or above L* are unchanged (none of their links changed). So
+// re-filling R from the restored state and keeping everything else gives E' exactly; R's new entries, all above
+// every level below L*, are appended in filling order and keep each list sorted.
 std::span<const FlowId> MaxMinSolver::solve() {
   changed_.clear();
   if (dirty_flows_.empty() && dirty_links_.empty()) {
-    component_flows_.clear();
+    local_flows_.clear();
     component_links_.clear();
     return changed_;
   }
   if (++epoch_ == 0) {  // wrapped after 2^32 solves: forget every old mark
     std::fill(link_mark_.begin(), link_mark_.end(), 0);
-    std::fill(flow_mark_.begin(), flow_mark_.end(), 0);
-    std::fill(flow_fixed_.begin(), flow_fixed_.end(), 0);
+    for (FlowState& state : flows_) state.mark = 0;
     epoch_ = 1;
   }
-  collect_component();
-  fill_component();
-
-  for (const std::uint32_t flow : component_flows_) {
-    const double before = rate_[flow];
-    const double after = new_rate_[flow];
-    if (std::abs(after - before) > rate_tolerance * std::max(std::abs(before), std::abs(after))) {
+  changed_.reserve(flows_.size());
+  collect_refill();
+  fill();
+  for (const std::uint32_t link : component_links_) {
+    DSIM_CHECK(link_fill_[link].written == link_flows_[link].size(), "link {} re-filled {} of {} entries", link,
+               link_fill_[link].written, link_flows_[link].size());
+  }
+  for (std::size_t local = 0; local < local_flows_.size(); ++local) {
+    const std::uint32_t flow = local_flows_[local].flow;
+    const double before_rate = rate_[flow];
+    const double after = local_share_[local];
+    if (std::abs(after - before_rate) > rate_tolerance * std::max(after, before_rate)) {
       rate_[flow] = after;
       changed_.push_back(FlowId(flow));
     }
   }
-  std::sort(changed_.begin(), changed_.end());
+  // Sorted by id: by std::sort when few, else by a pass over the id range (the same list either way).
+  if (changed_.size() * 16 < changed_mark_.size()) {
+    std::sort(changed_.begin(), changed_.end());
+  } else {
+    for (const FlowId flow : changed_) changed_mark_[flow.index()] = 1;
+    changed_.clear();
+    for (std::uint32_t flow = 0; flow < changed_mark_.size(); ++flow) {
+      if (changed_mark_[flow] == 0) continue;
+      changed_mark_[flow] = 0;
+      changed_.push_back(FlowId(flow));
+    }
+  }
   return changed_;
 }
 
-// Breadth-first from the seeds over link -> flows -> links; component_links_ doubles as the queue. The set found
-// does not depend on list order, and the filling only depends on the set.
-void MaxMinSolver::collect_component() {
-  component_flows_.clear();
-  component_links_.clear();
-  const auto add_flow_and_links = [this](std::uint32_t flow) {
-    flow_mark_[flow] = epoch_;
-    component_flows_.push_back(flow);
-    const std::uint32_t offset = path_offset_[flow];
-    for (std::uint32_t k = 0; k < path_length_[flow]; ++k) {
-      const std::uint32_t link = path_pool_[offset + k];
-      if (link_mark_[link] != epoch_) {
-        link_mark_[link] = epoch_;
-        component_links_.push_back(link);
-      }
-    }
-  };
-  for (const std::uint32_t flow : dirty_flows_) {
-    if (active_[flow] && flow_mark_[flow] != epoch_) add_flow_and_links(flow);
-  }
-  for (const std::uint32_t link : dirty_links_) {
-    if (link_mark_[link] != epoch_) {
-      link_mark_[link] = epoch_;
-      component_links_.push_back(link);
-    }
-  }
-  dirty_flows_.clear();
-  dirty_links_.clear();
-  for (std::size_t i = 0; i < component_links_.size(); ++i) {
-    for (const LinkEntry& entry : link_flows_[component_links_[i]]) {
-      if (flow_mark_[entry.flow] != epoch_) add_flow_and_links(entry.flow);
-    }
+// The lowest level whose step an added flow on `link` can change (see solve), or `bound` if that is lower. Every
+// tombstone is at or above removed_level_ >= bound, so the groups passed here have none, and the live flows after
+// position pos number size - pos - dead_. The link has at least one live unsolved flow, so that count is > 0. A
+// tombstone or an unsolved flow next ends the scan, both being at or above bound.
+MaxMinSolver::Level MaxMinSolver::added_link_threshold(std::uint32_t link, Level bound) const {
+  const std::vector<LinkEntry>& list = link_flows_[link];
+  const std::size_t size = list.size();
+  std::size_t pos = 0;
+  double remaining = capacity_[link];
+  double share = remaining / static_cast<double>(size - dead_[link]);
+  while (true) {
+    const Level candidate{share, link};
+    const Level next = list[pos].level();
+    if (list[pos].flow == npos || !before(next, candidate)) return before(candidate, bound) ? candidate : bound;
+    if (!before(next, bound)) return bound;
+    do {
+      remaining -= next.share;
+      ++pos;
+    } while (pos < size && list[pos].level_share == next.share && list[pos].level_link == next.link);
+    share = share_after(remaining, size - pos - dead_[link], link, next);
   }
 }
 
-void MaxMinSolver::fill_component() {
+// The re-fill level (see solve), then breadth-first from the changed links over link -> flows at or above it ->
+// links; component_links_ doubles as the queue, and starts with the links of the added flows, the ones that need a
+// threshold. For each link reached: its live flows at or above the level, found from the end of its list, go to
+// pool_ as the unfixed flows of the re-fill; the list keeps its entries below the level (the cut) plus room for the
+// flows the fill will append, which is no more than it had (tombstones go); its remaining capacity at the level is
+// recomputed from the entries below the cut, and its share restored.
+void MaxMinSolver::collect_refill() {
+  local_flows_.clear();
+  local_links_.clear();
+  component_links_.clear();
   heap_.clear();
-  for (const std::uint32_t link : component_links_) {
-    remaining_[link] = capacity_[link];
-    unfixed_[link] = static_cast<std::uint32_t>(link_flows_[link].size());
-    if (unfixed_[link] == 0) continue;
-    share_[link] = capacity_[link] / static_cast<double>(unfixed_[link]);
-    heap_pos_[link] = static_cast<std::uint32_t>(heap_.size());
-    heap_.push_back(link);
+  const auto reach_link = [this](std::uint32_t link) {
+    if (link_mark_[link] == epoch_) return;
+    link_mark_[link] = epoch_;
+    component_links_.push_back(link);
+  };
+  for (const std::uint32_t flow : dirty_flows_) {
+    const FlowState& state = flows_[flow];
+    for (std::uint32_t k = 0; k < state.path_length; ++k) reach_link(path_pool_[state.path_offset + k]);
   }
-  for (std::size_t pos = heap_.size() / 2; pos-- > 0;) heap_sift_down(pos);
+  Level from = removed_level_;
+  for (const std::uint32_t link : component_links_) from = added_link_threshold(link, from);
+  for (const std::uint32_t link : dirty_links_) reach_link(link);
+  dirty_flows_.clear();
+  dirty_links_.clear();
+  removed_level_ = unsolved;
 
+  // Sized once to bounds (every path slot, every flow), so that a large first solve does not grow them step by step.
+  if (pool_.size() < path_pool_.size()) pool_.resize(path_pool_.size());
+  local_links_.reserve(path_pool_.size());
+  local_flows_.reserve(flows_.size());
+  std::size_t pooled = 0;
+  for (std::size_t i = 0; i < component_links_.size(); ++i) {
+    const std::uint32_t link = component_links_[i];
+    std::vector<LinkEntry>& list = link_flows_[link];
+    pool_begin_[link] = static_cast<std::uint32_t>(pooled);
+    std::size_t cut = list.size();
+    for (; cut > 0 && !before(list[cut - 1].level(), from); --cut) {
+      const std::uint32_t flow = list[cut - 1].flow;
+      if (flow == npos) continue;
+      FlowState& state = flows_[flow];
+      if (state.mark != epoch_) {
+        state.mark = epoch_;
+        state.local = static_cast<std::uint32_t>(local_flows_.size());
+        const auto path_begin = static_cast<std::uint32_t>(local_links_.size());
+        for (std::uint32_t k = 0; k < state.path_length; ++k) {
+          const std::uint32_t path_link = path_pool_[state.path_offset + k];
+          local_links_.push_back(path_link);
+          reach_link(path_link);
+        }
+        local_flows_.push_back({flow, path_begin, static_cast<std::uint32_t>(local_links_.size())});
+      }
+      pool_[pooled++] = state.local;
+    }
+    pool_end_[link] = static_cast<std::uint32_t>(pooled);
+    const std::size_t unfixed = pool_end_[link] - pool_begin_[link];
+    dead_[link] = 0;
+    double remaining = capacity_[link];
+    for (std::size_t j = 0; j < cut; ++j) remaining -= list[j].level_share;
+    list.resize(cut + unfixed);
+    LinkFill& fill_state = link_fill_[link];
+    fill_state.remaining = remaining;
+    fill_state.entries = list.data();
+    fill_state.written = static_cast<std::uint32_t>(cut);
+    fill_state.unfixed = static_cast<std::uint32_t>(unfixed);
+    if (unfixed == 0) continue;
+    heap_push(link, cut == 0 ? remaining / static_cast<double>(unfixed)
+                             : share_after(remaining, unfixed, link, list[cut - 1].level()));
+  }
+  local_share_.assign(local_flows_.size(), unsolved.share);
+  for (std::size_t pos = heap_.size() / 2; pos-- > 0;) heap_sift_down(pos);
+}
+
+// Progressive filling of the collected links, over the local copies of the flows' paths. The arrays are read
+// through local pointers (none is resized here): a store through a member vector's data would otherwise make the
+// compiler reload the other members' data pointers.
+void MaxMinSolver::fill() {
+  if (step_ > npos - component_links_.size()) {  // the step counter would wrap: forget every old step
+    for (LinkFill& state : link_fill_) state.touched = 0;
+    step_ = 0;
+  }
+  LinkFill* const links = link_fill_.data();
+  const LocalFlow* const flows = local_flows_.data();
+  const std::uint32_t* const paths = local_links_.data();
+  double* const new_share = local_share_.data();
+  const std::uint32_t* const pool = pool_.data();
   while (!heap_.empty()) {
-    const std::uint32_t bottleneck = heap_[0];
+    // A stale key is below the link's share: raise it and sift it down until the top is current. The top is then
+    // the least (share, link) of all links, exactly as with keys updated on every change.
+    while (heap_[0].key != share_[heap_[0].link]) {
+      heap_[0].key = share_[heap_[0].link];
+      heap_sift_down(0);
+    }
+    const std::uint32_t bottleneck = heap_[0].link;
     const double share = share_[bottleneck];
     heap_remove(bottleneck);
-    ++step_;
+    const std::uint32_t step = ++step_;
     touched_.clear();
-    for (const LinkEntry& entry : link_flows_[bottleneck]) {
-      const std::uint32_t flow = entry.flow;
-      if (flow_fixed_[flow] == epoch_) continue;
-      flow_fixed_[flow] = epoch_;
-      new_rate_[flow] = share;
-      const std::uint32_t offset = path_offset_[flow];
-      for (std::uint32_t k = 0; k < path_length_[flow]; ++k) {
-        const std::uint32_t link = path_pool_[offset + k];
+    const std::uint32_t end = pool_end_[bottleneck];
+    for (std::uint32_t i = pool_begin_[bottleneck]; i < end; ++i) {
+      const std::uint32_t local = pool[i];
+      if (new_share[local] != unsolved.share) continue;  // fixed earlier in this fill
+      new_share[local] = share;
+      const LocalFlow& flow = flows[local];
+      for (std::uint32_t k = flow.path_begin; k < flow.path_end; ++k) {
+        const std::uint32_t link = paths[k];
+        LinkFill& state = links[link];
+        state.remaining -= share;
+        state.entries[state.written++] = {flow.flow, bottleneck, share};
         if (link == bottleneck) continue;
-        remaining_[link] -= share;
-        --unfixed_[link];
-        if (link_touch_[link] != step_) {
-          link_touch_[link] = step_;
+        --state.unfixed;
+        if (state.touched != step) {
+          state.touched = step;
           touched_.push_back(link);
         }
       }
     }
-    unfixed_[bottleneck] = 0;
-    remaining_[bottleneck] = 0.0;
-    // Every touched link still had unfixed flows before this step, so it is in the heap.
+    links[bottleneck].unfixed = 0;
+    // Every touched link still had unfixed flows before this step, so it is in the heap. A share that went up
+    // leaves the key stale (the common case, no sift); one that went down is sifted up now.
+    const Level level{share, bottleneck};
     for (const std::uint32_t link : touched_) {
-      if (unfixed_[link] == 0) {
+      const LinkFill& state = links[link];
+      if (state.unfixed == 0) {
         heap_remove(link);
-      } else {
-        // Rounding can leave a hair below zero; a share is never negative.
-        share_[link] = std::max(remaining_[link], 0.0) / static_cast<double>(unfixed_[link]);
-        heap_update(link);
+        continue;
+      }
+      const double updated = share_after(state.remaining, state.unfixed, link, level);
+      share_[link] = updated;
+      if (updated < heap_[state.heap_pos].key) {
+        heap_[state.heap_pos].key = updated;
+        heap_sift_up(state.heap_pos);
       }
     }
   }
 }
 
-bool MaxMinSolver::heap_less(std::uint32_t a, std::uint32_t b) const {
-  return share_[a] < share_[b] || (share_[a] == share_[b] && a < b);
+void MaxMinSolver::heap_push(std::uint32_t link, double share) {
+  share_[link] = share;
+  link_fill_[link].heap_pos = static_cast<std::uint32_t>(heap_.size());
+  heap_.push_back({share, link});
 }
 
 void MaxMinSolver::heap_sift_up(std::size_t pos) {
-  const std::uint32_t link = heap_[pos];
+  const HeapEntry entry = heap_[pos];
+  const Level key{entry.key, entry.link};
   while (pos > 0) {
     const std::size_t parent = (pos - 1) / 2;
-    if (!heap_less(link, heap_[parent])) break;
+    if (!before(key, Level{heap_[parent].key, heap_[parent].link})) break;
     heap_[pos] = heap_[parent];
-    heap_pos_[heap_[pos]] = static_cast<std::uint32_t>(pos);
+    link_fill_[heap_[pos].link].heap_pos = static_cast<std::uint32_t>(pos);
     pos = parent;
   }
-  heap_[pos] = link;
-  heap_pos_[link] = static_cast<std::uint32_t>(pos);
+  heap_[pos] = entry;
+  link_fill_[entry.link].heap_pos = static_cast<std::uint32_t>(pos);
 }
 
 void MaxMinSolver::heap_sift_down(std::size_t pos) {
-  const std::uint32_t link = heap_[pos];
+  const HeapEntry entry = heap_[pos];
+  const Level key{entry.key, entry.link};
   const std::size_t size = heap_.size();
   while (true) {
     std::size_t child = 2 * pos + 1;
     if (child >= size) break;
-    if (child + 1 < size && heap_less(heap_[child + 1], heap_[child])) ++child;
-    if (!heap_less(heap_[child], link)) break;
+    if (child + 1 < size && before(Level{heap_[child + 1].key, heap_[child + 1].link},
+                                   Level{heap_[child].key, heap_[child].link})) {
+      ++child;
+    }
+    if (!before(Level{heap_[child].key, heap_[child].link}, key)) break;
     heap_[pos] = heap_[child];
-    heap_pos_[heap_[pos]] = static_cast<std::uint32_t>(pos);
+    link_fill_[heap_[pos].link].heap_pos = static_cast<std::uint32_t>(pos);
     pos = child;
   }
-  heap_[pos] = link;
-  heap_pos_[link] = static_cast<std::uint32_t>(pos);
+  heap_[pos] = entry;
+  link_fill_[entry.link].heap_pos = static_cast<std::uint32_t>(pos);
 }
 
 void MaxMinSolver::heap_remove(std::uint32_t link) {
-  const std::size_t pos = heap_pos_[link];
-  heap_pos_[link] = npos;
-  const std::uint32_t last = heap_.back();
+  const std::size_t pos = link_fill_[link].heap_pos;
+  link_fill_[link].heap_pos = npos;
+  const HeapEntry last = heap_.back();
   heap_.pop_back();
   if (pos == heap_.size()) return;
   heap_[pos] = last;
-  heap_pos_[last] = static_cast<std::uint32_t>(pos);
-  heap_update(last);
-}
-
-void MaxMinSolver::heap_update(std::uint32_t link) {
-  const std::size_t pos = heap_pos_[link];
-  if (pos > 0 && heap_less(link, heap_[(pos - 1) / 2])) {
+  link_fill_[last.link].heap_pos = static_cast<std::uint32_t>(pos);
+  if (pos > 0 && before(Level{last.key, last.link}, Level{heap_[(pos - 1) / 2].key, heap_[(pos - 1) / 2].link})) {
     heap_sift_up(pos);
   } else {
     heap_sift_down(pos);

@@ -10,14 +10,26 @@
 // Data Networks, section 6.5.2): sum of rates on a link <= C_l, and every flow crosses a saturated link on which no
 // flow has a larger rate.
 //
-// Incremental solve: only the component of the change is recomputed, i.e. the flows and links reachable (through
-// shared links) from the flows added since the last solve and from the links of the flows removed since then. The
-// component is closed, so solving it alone gives the same rates as solving everything. On a densely shared fabric
-// the component can be all flows; the cost is then one full solve, O(sum of path lengths x log links).
+// Levels: a filling step is named by its level (share, bottleneck index). In exact arithmetic the levels of a fill
+// strictly increase; rounding can put a recomputed share a few ulps below the step that touched the link, and such a
+// share is raised to just above that step's level (share_after in the .cpp), so the levels of a fill strictly
+// increase in floating point too. Each link keeps its flows sorted by the level at which they were fixed: the
+// filling's history. Its remaining capacity at any level is the capacity less the shares below that level, taken
+// off in list order, which is the order the fill took them off: restored bitwise.
 //
-// Determinism: a solve's computed rates depend only on the component's flows and the link capacities, never on the
-// order of internal lists (within a step every touched link sees the same subtraction repeated, and the bottleneck
-// order is the total order (share, link index)), so the same calls give the same rates bitwise.
+// Incremental solve (partial re-fill): a change leaves every step below some level L* as it was (the argument is
+// at MaxMinSolver::solve in the .cpp: L* is the removed flow's level, or the first level at which an added flow's
+// link would undercut the step taken). solve() restores the state at L* of the links reachable from the changed
+// links through flows fixed at or above L*, and re-fills only those; flows fixed below L* are not touched. Its
+// result is the same, bitwise, as filling every flow from scratch. Cost: on a densely shared fabric the re-fill is
+// the flows above L* (about two thirds of them for one random flow ending and one starting), plus one sequential
+// pass over the lists of the links re-filled; at worst (a change at the lowest level) it is one full solve,
+// O(sum of path lengths x log links). remove_flow costs the entries at or above the flow's level on its links,
+// which the next solve re-fills anyway.
+//
+// Determinism: a solve's computed rates depend only on the active flows and the link capacities, never on the order
+// of internal lists (within a step every touched link sees the same subtraction repeated, and the bottleneck order
+// is the total order of levels), so the same calls give the same rates bitwise.
 //
 // Tolerance: a recomputed rate within rate_tolerance (1e-12 relative) of the stored one keeps the stored value and
 // is not reported as changed, so float noise from a refilled component never makes the caller reschedule a flow,
@@ -31,6 +43,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <span>
 #include <vector>
 
@@ -49,7 +62,7 @@ class MaxMinSolver {
   // Removes an active flow; its id may be handed out again by add_flow.
   void remove_flow(FlowId flow);
 
-  // Recomputes the component of the changes since the last solve and returns the active flows whose rate changed
+  // Re-fills what the changes since the last solve can affect and returns the active flows whose rate changed
   // (every flow added since, plus those whose rate moved by more than rate_tolerance), sorted by id. The span is
   // valid until the next call that changes the solver.
   std::span<const FlowId> solve();
@@ -58,62 +71,108 @@ class MaxMinSolver {
   double rate(FlowId flow) const;
   std::size_t active_flows() const { return active_count_; }
   std::size_t link_count() const { return capacity_.size(); }
-  // Flows and links recomputed by the last solve (its component), for benchmarks and tests.
-  std::size_t last_component_flows() const { return component_flows_.size(); }
+  // Flows and links re-filled by the last solve, for benchmarks and tests.
+  std::size_t last_component_flows() const { return local_flows_.size(); }
   std::size_t last_component_links() const { return component_links_.size(); }
 
  private:
-  // One entry of a link's flow list: the flow and the position of this link in the flow's path, so that a
-  // swap-remove can fix the moved flow's back-pointer in O(1).
+  static constexpr std::uint32_t npos = std::numeric_limits<std::uint32_t>::max();
+
+  // A filling step: the share given to the flows it fixes and its bottleneck link, ordered by (share, link).
+  struct Level {
+    double share;
+    std::uint32_t link;
+  };
+  static constexpr Level unsolved{std::numeric_limits<double>::infinity(), npos};  // not fixed yet
+
+  // A flow: its path, the links path_pool_[path_offset, + path_length) (length 0 marks a free id), and a mark: set
+  // to epoch_ when a solve reaches the flow, which then has index `local` in local_flows_. Collecting a re-fill
+  // reads all four for every flow it reaches, so they share one 16-byte record.
+  struct FlowState {
+    std::uint32_t path_offset;
+    std::uint32_t path_length;
+    std::uint32_t mark;
+    std::uint32_t local;
+  };
+  // One entry of a link's flow list: the flow and the level at which it was fixed. The list is sorted by level,
+  // flows added since the last solve last (level `unsolved`); it is also the order in which the fill took the flows'
+  // shares off the link, so the remaining capacity at any level is recomputed bitwise by subtracting the shares of
+  // the entries below it in list order. A removed flow leaves a tombstone (flow == npos) with its level, always at or
+  // above removed_level_, dropped by the next solve, which re-fills every link of a removed flow.
   struct LinkEntry {
     std::uint32_t flow;
-    std::uint32_t slot;
+    std::uint32_t level_link;
+    double level_share;
+    Level level() const { return {level_share, level_link}; }
+  };
+  // A link's state during a fill in one 32-byte record, so that taking a flow's share off a link touches one cache
+  // line here and one at the end of the link's list.
+  struct LinkFill {
+    double remaining;        // capacity not yet given to fixed flows
+    LinkEntry* entries;      // link_flows_[link].data(), sized for the fill; entries [0, written) are final
+    std::uint32_t written;
+    std::uint32_t unfixed;   // flows on the link not yet fixed
+    std::uint32_t touched;   // the last filling step that touched the link
+    std::uint32_t heap_pos;  // position in heap_, or npos
+  };
+  // A flow of the re-fill, by its index in local_flows_ (its local index, in the order collect_refill reached it):
+  // its id and its path's copy, local_links_[path_begin, path_end). The fill reads these dense copies, not the
+  // scattered paths.
+  struct LocalFlow {
+    std::uint32_t flow;
+    std::uint32_t path_begin;
+    std::uint32_t path_end;
+  };
+  struct HeapEntry {
+    double key;  // the link's share when last sifted; never above share_[link] (a stale key is refreshed at the top)
+    std::uint32_t link;
   };
 
-  void collect_component();
-  void fill_component();
-  bool heap_less(std::uint32_t a, std::uint32_t b) const;
+  static bool before(Level a, Level b) { return a.share < b.share || (a.share == b.share && a.link < b.link); }
+  static double share_after(double remaining, std::size_t unfixed, std::uint32_t link, Level step);
+  bool is_active(FlowId id) const { return id.index() < flows_.size() && flows_[id.index()].path_length != 0; }
+  Level added_link_threshold(std::uint32_t link, Level bound) const;
+  void collect_refill();
+  void fill();
+  void heap_push(std::uint32_t link, double share);
   void heap_sift_up(std::size_t pos);
   void heap_sift_down(std::size_t pos);
   void heap_remove(std::uint32_t link);
-  void heap_update(std::uint32_t link);
 
   // Links.
   std::vector<double> capacity_;
-  std::vector<std::vector<LinkEntry>> link_flows_;  // flows on each link, unordered (swap-remove)
+  std::vector<std::vector<LinkEntry>> link_flows_;  // sorted by level, see LinkEntry
+  std::vector<std::uint32_t> dead_;                 // tombstones in link_flows_
 
-  // Flows, indexed by FlowId. A path lives in path_pool_[path_offset_, + path_length_); the position of the flow
-  // in each of its links' lists sits in path_pos_ at the same index. Freed path blocks are kept per length.
-  std::vector<std::uint32_t> path_offset_;
-  std::vector<std::uint32_t> path_length_;
+  // Flows, indexed by FlowId: state and rate last reported. Freed path blocks are kept per length.
+  std::vector<FlowState> flows_;
   std::vector<double> rate_;
-  std::vector<bool> active_;
   std::vector<std::uint32_t> path_pool_;
-  std::vector<std::uint32_t> path_pos_;
   std::vector<std::vector<std::uint32_t>> free_blocks_;  // by path length: offsets into path_pool_
   std::vector<std::uint32_t> free_ids_;                   // LIFO
   std::size_t active_count_ = 0;
 
-  // Changes since the last solve: seeds of the component.
+  // Changes since the last solve: flows added, links of flows removed, and the lowest level of a removed flow.
   std::vector<std::uint32_t> dirty_flows_;
   std::vector<std::uint32_t> dirty_links_;
+  Level removed_level_ = unsolved;
 
   // Per-solve scratch, sized to links or flows once and reused; a mark equal to epoch_ means "set in this solve".
   std::uint32_t epoch_ = 0;
-  std::vector<std::uint32_t> link_mark_;   // link is in the component
-  std::vector<std::uint32_t> flow_mark_;   // flow is in the component
-  std::vector<std::uint32_t> flow_fixed_;  // flow's rate is fixed in this solve
-  std::uint64_t step_ = 0;                 // filling steps ever taken, for link_touch_
-  std::vector<std::uint64_t> link_touch_;  // link was touched in filling step step_
-  std::vector<double> remaining_;          // capacity not yet given to fixed flows
-  std::vector<std::uint32_t> unfixed_;     // flows on the link not yet fixed
-  std::vector<double> share_;              // remaining_ / unfixed_
-  std::vector<std::uint32_t> heap_pos_;    // position in heap_, or npos
-  std::vector<std::uint32_t> heap_;        // links of the component with unfixed flows, min (share, index) first
-  std::vector<std::uint32_t> component_flows_;
+  std::vector<std::uint32_t> link_mark_;   // link is re-filled
+  std::uint32_t step_ = 0;                 // filling steps taken, for LinkFill::touched
+  std::vector<LinkFill> link_fill_;
+  std::vector<double> share_;              // the link's fair share, share_after(remaining, unfixed)
+  std::vector<std::uint32_t> pool_begin_;  // the link's unfixed flows at the re-fill level, as local indices:
+  std::vector<std::uint32_t> pool_end_;    // pool_[begin, end)
+  std::vector<std::uint32_t> pool_;
+  std::vector<HeapEntry> heap_;            // links with unfixed flows, min (key, link) first
   std::vector<std::uint32_t> component_links_;
+  std::vector<LocalFlow> local_flows_;     // by local index
+  std::vector<std::uint32_t> local_links_;
+  std::vector<double> local_share_;        // by local index: the new rate, or infinity while not fixed
   std::vector<std::uint32_t> touched_;
-  std::vector<double> new_rate_;
+  std::vector<std::uint8_t> changed_mark_;  // by flow id, all 0 between solves
   std::vector<FlowId> changed_;
 };
 

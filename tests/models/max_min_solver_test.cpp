@@ -279,6 +279,180 @@ TEST_CASE("max-min: the incremental solver agrees with the full-recompute oracle
   CHECK(solves > 600);
 }
 
+// The two-bottleneck system of the tests above, solved: link A (index 0) = 10 GB/s carries f1, f2; link B (index 1)
+// = 30 GB/s carries f2, f3, f4. Levels: (5 GB/s, A) fixes f1 and f2; (12.5 GB/s, B) fixes f3 and f4.
+struct TwoBottlenecks {
+  MaxMinSolver solver;
+  std::uint32_t a = solver.add_link(units::GBps(10).Bps());
+  std::uint32_t b = solver.add_link(units::GBps(30).Bps());
+  FlowId f1 = solver.add_flow(Path{a});
+  FlowId f2 = solver.add_flow(Path{a, b});
+  FlowId f3 = solver.add_flow(Path{b});
+  FlowId f4 = solver.add_flow(Path{b});
+  TwoBottlenecks() { solver.solve(); }
+};
+
+TEST_CASE("max-min: removing the flow fixed at the highest level re-fills that level only", "[models]") {
+  // f4 left the top level (12.5 GB/s, B): the steps below it stand, so only B is re-filled from there, with f3
+  // alone: B has 30 - 5 = 25 GB/s left after f2, all for f3. f1 and f2 are neither recomputed nor reported.
+  TwoBottlenecks system;
+  MaxMinSolver& solver = system.solver;
+  const double f1_before = solver.rate(system.f1);
+  const double f2_before = solver.rate(system.f2);
+  solver.remove_flow(system.f4);
+  CHECK(ids(solver.solve()) == std::vector<FlowId>{system.f3});
+  CHECK(solver.last_component_flows() == 1);
+  CHECK(solver.last_component_links() == 1);
+  CHECK(solver.rate(system.f3) == rate_of(25e9));
+  CHECK(solver.rate(system.f1) == f1_before);
+  CHECK(solver.rate(system.f2) == f2_before);
+}
+
+TEST_CASE("max-min: removing the flow fixed at the lowest level re-fills every flow of the component", "[models]") {
+  // f1 left the lowest level (5 GB/s, A), so everything is re-filled: A carries f2 alone (share 10), B carries
+  // f2, f3, f4 (30 / 3 = 10); the tie goes to A (lower index): f2 = 10, then B's 20 GB/s left give f3 = f4 = 10.
+  TwoBottlenecks system;
+  MaxMinSolver& solver = system.solver;
+  solver.remove_flow(system.f1);
+  CHECK(ids(solver.solve()) == std::vector<FlowId>{system.f2, system.f3, system.f4});
+  CHECK(solver.last_component_flows() == 3);
+  CHECK(solver.last_component_links() == 2);
+  for (const FlowId flow : {system.f2, system.f3, system.f4}) CHECK(solver.rate(flow) == rate_of(10e9));
+}
+
+TEST_CASE("max-min: a flow joining above the lowest level re-fills only the flows from its new share up", "[models]") {
+  // f5 joins B. Before the first step B's share would be 30 / 4 = 7.5 > 5, so step (5, A) stands: it leaves B 25
+  // GB/s for f3, f4, f5, a share of 8.33 below the old 12.5, so the re-fill starts there, with B's three flows: each
+  // gets 25 / 3 GB/s. f1 and f2 stay at 5 GB/s, untouched.
+  TwoBottlenecks system;
+  MaxMinSolver& solver = system.solver;
+  const double f2_before = solver.rate(system.f2);
+  const FlowId f5 = solver.add_flow(Path{system.b});
+  CHECK(ids(solver.solve()) == std::vector<FlowId>{system.f3, system.f4, f5});
+  CHECK(solver.last_component_flows() == 3);
+  CHECK(solver.last_component_links() == 1);
+  for (const FlowId flow : {system.f3, system.f4, f5}) CHECK(solver.rate(flow) == rate_of(25e9 / 3.0));
+  CHECK(solver.rate(system.f1) == rate_of(5e9));
+  CHECK(solver.rate(system.f2) == f2_before);
+}
+
+TEST_CASE("max-min: a flow joining below the lowest level re-fills every flow of the component", "[models]") {
+  // f6 joins A: A's share 10 / 3 = 3.33 undercuts the first step (5, A). A fixes f1, f2, f6 at 3.33 GB/s; B has
+  // 30 - 3.33 = 26.67 GB/s left for f3, f4: 13.33 each. All five flows are recomputed.
+  TwoBottlenecks system;
+  MaxMinSolver& solver = system.solver;
+  const FlowId f6 = solver.add_flow(Path{system.a});
+  solver.solve();
+  CHECK(solver.last_component_flows() == 5);
+  for (const FlowId flow : {system.f1, system.f2, f6}) CHECK(solver.rate(flow) == rate_of(10e9 / 3.0));
+  for (const FlowId flow : {system.f3, system.f4}) CHECK(solver.rate(flow) == rate_of(40e9 / 3.0));
+}
+
+TEST_CASE("max-min: a flow leaving and one joining the same link in one solve re-fill from the lower level", "[models]") {
+  // f4 (level 12.5 GB/s, B) leaves and f5 joins B in one batch. For f5, B's share before step (5, A) is 30 / 3 =
+  // 10 > 5 (f4 no longer counts); after it, 25 / 2 = 12.5, which reaches the level f4 left: the re-fill starts at
+  // (12.5, B) for both changes. B gives f3 and f5 12.5 GB/s each: f3 did not change and only f5 is reported.
+  TwoBottlenecks system;
+  MaxMinSolver& solver = system.solver;
+  solver.remove_flow(system.f4);
+  const FlowId f5 = solver.add_flow(Path{system.b});
+  CHECK(ids(solver.solve()) == std::vector<FlowId>{f5});
+  CHECK(solver.last_component_flows() == 2);
+  CHECK(solver.rate(f5) == rate_of(12.5e9));
+  CHECK(solver.rate(system.f3) == rate_of(12.5e9));
+  CHECK(solver.rate(system.f2) == rate_of(5e9));
+}
+
+TEST_CASE("max-min: a flow added and removed between two solves changes nothing", "[models]") {
+  // The flow never took a share: nothing is re-filled but the links it crossed, and no rate is reported.
+  TwoBottlenecks system;
+  MaxMinSolver& solver = system.solver;
+  const FlowId passing = solver.add_flow(Path{system.a, system.b});
+  solver.remove_flow(passing);
+  CHECK(solver.solve().empty());
+  CHECK(solver.last_component_flows() == 0);
+  CHECK(solver.rate(system.f1) == rate_of(5e9));
+  CHECK(solver.rate(system.f3) == rate_of(12.5e9));
+}
+
+TEST_CASE("max-min: partial re-fills agree with the oracle and with a fresh solve over many random batches",
+          "[models]") {
+  // Differential test, seed 20261126 (printed on failure): 60 random networks of 2 to 12 links whose capacities are
+  // drawn from {10, 20, 40} GB/s (so that shares tie exactly and the tie-break by link index matters), 80 batches
+  // each of 1 to 6 random adds and removes (a path of 1 to 4 distinct links; a removal may take a flow added in the
+  // same batch), one solve per batch. After each solve: every rate equals the oracle's within 1e-9 relative and a
+  // fresh solver's (the same flows, solved once) within the solver's own tolerance, a flow not reported kept its
+  // rate bitwise, and a reported flow's rate did change. About a fifth of the solves re-fill only part of their
+  // network (the rest batch a change at its lowest level).
+  const std::uint64_t seed = 20261126;
+  INFO("seed " << seed);
+  core::RngStream rng(seed, "max-min batches");
+  int solves = 0;
+  int partial = 0;
+  for (int network = 0; network < 60; ++network) {
+    MaxMinSolver solver;
+    testing::MaxMinOracle oracle;
+    std::vector<double> capacity;
+    const auto links = static_cast<std::uint32_t>(2 + rng.uniform_below(11));
+    for (std::uint32_t l = 0; l < links; ++l) {
+      capacity.push_back(units::GBps(10.0 * static_cast<double>(1U << rng.uniform_below(3))).Bps());
+      solver.add_link(capacity.back());
+      oracle.add_link(capacity.back());
+    }
+    std::map<std::uint32_t, Path> paths;  // by the solver's flow id
+    std::map<std::uint32_t, double> before;
+    for (int batch = 0; batch < 80; ++batch) {
+      const auto changes = 1 + rng.uniform_below(6);
+      for (std::uint64_t change = 0; change < changes; ++change) {
+        if (paths.empty() || rng.uniform01() < 0.55) {
+          Path path;
+          const auto length = std::min<std::uint64_t>(1 + rng.uniform_below(4), links);
+          while (path.size() < length) {
+            const auto link = static_cast<std::uint32_t>(rng.uniform_below(links));
+            if (std::find(path.begin(), path.end(), link) == path.end()) path.push_back(link);
+          }
+          const FlowId flow = solver.add_flow(path);
+          oracle.add_flow(flow.value(), path);
+          paths[flow.value()] = path;
+        } else {
+          auto victim = paths.begin();
+          std::advance(victim, static_cast<std::ptrdiff_t>(rng.uniform_below(paths.size())));
+          solver.remove_flow(FlowId(victim->first));
+          oracle.remove_flow(victim->first);
+          paths.erase(victim);
+        }
+      }
+      before.clear();
+      for (const auto& [id, path] : paths) before[id] = solver.rate(FlowId(id));
+      const std::vector<FlowId> changed = ids(solver.solve());
+      ++solves;
+      if (solver.last_component_flows() < paths.size()) ++partial;
+
+      const std::map<std::uint32_t, double> expected = oracle.solve();
+      MaxMinSolver fresh;
+      for (const double c : capacity) fresh.add_link(c);
+      std::map<std::uint32_t, FlowId> fresh_id;
+      for (const auto& [id, path] : paths) fresh_id[id] = fresh.add_flow(path);
+      fresh.solve();
+      REQUIRE(solver.active_flows() == paths.size());
+      for (const auto& [id, path] : paths) {
+        INFO("network " << network << ", batch " << batch << ", flow " << id);
+        const double rate = solver.rate(FlowId(id));
+        const double fresh_rate = fresh.rate(fresh_id.at(id));
+        CHECK(std::abs(rate - expected.at(id)) <= 1e-9 * expected.at(id));
+        CHECK(std::abs(rate - fresh_rate) <= MaxMinSolver::rate_tolerance * std::max(rate, fresh_rate));
+        if (std::binary_search(changed.begin(), changed.end(), FlowId(id))) {
+          CHECK(rate != before.at(id));
+        } else {
+          CHECK(rate == before.at(id));
+        }
+      }
+    }
+  }
+  CHECK(solves == 60 * 80);
+  CHECK(partial > solves / 8);
+}
+
 TEST_CASE("max-min: bad links, empty paths and unknown flows are internal errors with a message", "[models]") {
   // The caller (the network model) builds paths from routes, so each of these is a bug in dsim, not bad input.
   MaxMinSolver solver;
