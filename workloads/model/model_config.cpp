@@ -4,17 +4,20 @@
 #include "workloads/model/model_config.hpp"
 
 #include <array>
+#include <string>
+#include <utility>
 
 namespace dsim::workloads {
 namespace {
 
-ModelConfig deepseek_v3() {
+// DeepSeek-V2 and V3 share their MLA shape: 128 heads, q rank 1536, kv rank 512, head dims 128 + 64 (RoPE), v 128.
+ModelConfig deepseek_mla(std::string name, std::string source, int hidden, int layers, int vocab) {
   ModelConfig c;
-  c.name = "deepseek-v3";
-  c.source = "[C] DeepSeek-V3 config.json; [R] section 4.2";
-  c.hidden = 7168;
-  c.layers = 61;
-  c.vocab = 129280;
+  c.name = std::move(name);
+  c.source = std::move(source);
+  c.hidden = hidden;
+  c.layers = layers;
+  c.vocab = vocab;
   c.heads = 128;
   c.attention = AttentionKind::mla;
   c.q_lora_rank = 1536;
@@ -22,6 +25,11 @@ ModelConfig deepseek_v3() {
   c.qk_nope_head_dim = 128;
   c.qk_rope_head_dim = 64;
   c.v_head_dim = 128;
+  return c;
+}
+
+ModelConfig deepseek_v3() {
+  ModelConfig c = deepseek_mla("deepseek-v3", "[C] DeepSeek-V3 config.json; [R] section 4.2", 7168, 61, 129280);
   c.dense_layers = 3;  // first_k_dense_replace
   c.dense_intermediate = 18432;
   c.routed_experts = 256;
@@ -35,19 +43,7 @@ ModelConfig deepseek_v3() {
 }
 
 ModelConfig deepseek_v2() {
-  ModelConfig c;
-  c.name = "deepseek-v2";
-  c.source = "[C] DeepSeek-V2 config.json";
-  c.hidden = 5120;
-  c.layers = 60;
-  c.vocab = 102400;
-  c.heads = 128;
-  c.attention = AttentionKind::mla;
-  c.q_lora_rank = 1536;
-  c.kv_lora_rank = 512;
-  c.qk_nope_head_dim = 128;
-  c.qk_rope_head_dim = 64;
-  c.v_head_dim = 128;
+  ModelConfig c = deepseek_mla("deepseek-v2", "[C] DeepSeek-V2 config.json", 5120, 60, 102400);
   c.dense_layers = 1;
   c.dense_intermediate = 12288;
   c.routed_experts = 160;
