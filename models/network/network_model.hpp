@@ -88,16 +88,21 @@ inline Transport transport_of(const topology::Cluster& cluster, const topology::
   return nvlink ? Transport::nvlink : Transport::pcie;
 }
 
+// Link latencies plus the per-message overhead of the route's transport.
+inline Time route_fixed_cost(const topology::Cluster& cluster, const MessageOverheads& overheads,
+                             const topology::Route& route) {
+  Time cost = overheads.of(transport_of(cluster, route));
+  for (const LinkId link : route) cost += cluster.link(link).latency;
+  return cost;
+}
+
 inline RoutedFlow route_and_count(const topology::Cluster& cluster, const MessageOverheads& overheads,
                                   const FlowRequest& request, FlowId id, std::vector<std::uint64_t>& link_bytes) {
   RoutedFlow flow;
   flow.route = request.source == FlowSource::host_memory ? cluster.host_to_gpu(request.dst)
                                                          : cluster.route(request.src, request.dst, id.value());
-  flow.fixed_cost = overheads.of(transport_of(cluster, flow.route));
-  for (const LinkId link : flow.route) {
-    link_bytes[link.index()] += request.size.count();
-    flow.fixed_cost += cluster.link(link).latency;
-  }
+  flow.fixed_cost = route_fixed_cost(cluster, overheads, flow.route);
+  for (const LinkId link : flow.route) link_bytes[link.index()] += request.size.count();
   return flow;
 }
 

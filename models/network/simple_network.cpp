@@ -17,15 +17,14 @@ LimitId SimpleNetwork::add_limit(Bandwidth capacity) {
   return LimitId(static_cast<LimitId::Value>(limits_.size() - 1));
 }
 
-Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size, double limit_Bps) const {
-  Time latency = overheads_.of(transport_of(cluster_, route));
+Time SimpleNetwork::bytes_time(const topology::Route& route, Bytes size, double limit_Bps) const {
   double bottleneck = limit_Bps;
-  for (const LinkId id : route) {
-    const auto& link = cluster_.link(id);
-    latency += link.latency;
-    bottleneck = std::min(bottleneck, link.effective_capacity().Bps());
-  }
-  return latency + units::transfer_time(size, Bandwidth::from_Bps(bottleneck));
+  for (const LinkId id : route) bottleneck = std::min(bottleneck, cluster_.link(id).effective_capacity().Bps());
+  return units::transfer_time(size, Bandwidth::from_Bps(bottleneck));
+}
+
+Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size, double limit_Bps) const {
+  return route_fixed_cost(cluster_, overheads_, route) + bytes_time(route, size, limit_Bps);
 }
 
 FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
@@ -36,7 +35,7 @@ FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
     DSIM_CHECK(request.limit < limits_.size(), "flow names limit {} of {}", request.limit, limits_.size());
     limit = limits_[request.limit].Bps();
   }
-  pending_.push({now_ + flow_time(routed.route, request.size, limit), id});
+  pending_.push({now_ + routed.fixed_cost + bytes_time(routed.route, request.size, limit), id});
   return id;
 }
 

@@ -30,6 +30,9 @@ class SimpleNetwork final : public NetworkModel {
                  double limit_Bps = std::numeric_limits<double>::infinity()) const;
 
  private:
+  // The bytes phase alone: size over the route's (and the limit's) bottleneck.
+  Time bytes_time(const topology::Route& route, Bytes size, double limit_Bps) const;
+
   struct Pending {
     Time end;
     FlowId flow;

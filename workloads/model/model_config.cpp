@@ -10,15 +10,20 @@
 namespace dsim::workloads {
 namespace {
 
-// DeepSeek-V2 and V3 share their MLA shape: 128 heads, q rank 1536, kv rank 512, head dims 128 + 64 (RoPE), v 128.
-ModelConfig deepseek_mla(std::string name, std::string source, int hidden, int layers, int vocab) {
+ModelConfig base_config(std::string name, std::string source, int hidden, int layers, int vocab, int heads) {
   ModelConfig c;
   c.name = std::move(name);
   c.source = std::move(source);
   c.hidden = hidden;
   c.layers = layers;
   c.vocab = vocab;
-  c.heads = 128;
+  c.heads = heads;
+  return c;
+}
+
+// DeepSeek-V2 and V3 share their MLA shape: 128 heads, q rank 1536, kv rank 512, head dims 128 + 64 (RoPE), v 128.
+ModelConfig deepseek_mla(std::string name, std::string source, int hidden, int layers, int vocab) {
+  ModelConfig c = base_config(std::move(name), std::move(source), hidden, layers, vocab, 128);
   c.attention = AttentionKind::mla;
   c.q_lora_rank = 1536;
   c.kv_lora_rank = 512;
@@ -57,13 +62,7 @@ ModelConfig deepseek_v2() {
 
 ModelConfig dense_gqa(std::string name, std::string source, int hidden, int layers, int vocab, int heads,
                       int kv_heads, int intermediate) {
-  ModelConfig c;
-  c.name = std::move(name);
-  c.source = std::move(source);
-  c.hidden = hidden;
-  c.layers = layers;
-  c.vocab = vocab;
-  c.heads = heads;
+  ModelConfig c = base_config(std::move(name), std::move(source), hidden, layers, vocab, heads);
   c.attention = AttentionKind::gqa;
   c.kv_heads = kv_heads;
   c.head_dim = hidden / heads;
