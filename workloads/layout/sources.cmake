@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: Apache-2.0
+target_sources(dsim_workloads PRIVATE
+)

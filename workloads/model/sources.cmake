@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
+target_sources(dsim_workloads PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/model_config.cpp
+)
