@@ -8,8 +8,14 @@
 namespace dsim::models::collectives {
 
 PlanHandle PlanRunner::start(const CommPlan& plan) {
-  const auto handle = static_cast<PlanHandle>(plans_.size());
-  Running& run = plans_.emplace_back();
+  PlanHandle handle = static_cast<PlanHandle>(plans_.size());
+  if (free_handles_.empty()) {
+    plans_.emplace_back();
+  } else {
+    handle = free_handles_.back();
+    free_handles_.pop_back();
+  }
+  Running& run = plans_[handle];
   run.plan = &plan;
   run.started = network_.now();
   const std::size_t n = plan.steps().size();
@@ -33,6 +39,14 @@ PlanHandle PlanRunner::start(const CommPlan& plan) {
   }
   run_ready();
   return handle;
+}
+
+void PlanRunner::release(PlanHandle handle) {
+  Running& run = plans_[handle];
+  DSIM_CHECK(run.plan != nullptr && run.left == 0, "released plan {} is not finished", handle);
+  for (const network::LimitId limit : run.limits) network_.release_limit(limit);
+  run = Running{};
+  free_handles_.push_back(handle);
 }
 
 void PlanRunner::begin(StepRef ref) {

@@ -41,6 +41,9 @@ class PlanRunner {
   // valid until the next start().
   const std::vector<StepSpan>& spans(PlanHandle plan) const { return plans_[plan].spans; }
   Time started(PlanHandle plan) const { return plans_[plan].started; }
+  // Frees a finished plan's bookkeeping and its network limits; its handle may be returned by a later start().
+  // A long replay runs millions of plans, so its owner releases each once it has read what it needs.
+  void release(PlanHandle plan);
   Time finished_at(PlanHandle plan) const { return plans_[plan].finished; }
   network::NetworkModel& network() { return network_; }
 
@@ -80,6 +83,7 @@ class PlanRunner {
   std::uint64_t local_seq_ = 0;
   std::vector<StepRef> ready_;              // steps whose deps are done, to begin now
   std::vector<PlanHandle> done_unreported_;
+  std::vector<PlanHandle> free_handles_;
   std::vector<FlowId> finished_flows_;
 };
 

@@ -16,8 +16,19 @@ FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads over
 
 LimitId FlowNetwork::add_limit(Bandwidth capacity) {
   DSIM_CHECK(capacity.Bps() > 0, "a shared limit needs a positive capacity, got {} B/s", capacity.Bps());
+  if (auto it = free_limits_.find(capacity.Bps()); it != free_limits_.end() && !it->second.empty()) {
+    const LimitId reused = it->second.back();
+    it->second.pop_back();
+    return reused;
+  }
   limit_links_.push_back(solver_.add_link(capacity.Bps()));
+  limit_capacity_.push_back(capacity.Bps());
   return LimitId(static_cast<LimitId::Value>(limit_links_.size() - 1));
+}
+
+void FlowNetwork::release_limit(LimitId limit) {
+  DSIM_CHECK(limit.index() < limit_links_.size(), "released limit {} of {}", limit.value(), limit_links_.size());
+  free_limits_[limit_capacity_[limit.index()]].push_back(limit);
 }
 
 FlowId FlowNetwork::start_flow(const FlowRequest& request) {

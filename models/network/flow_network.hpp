@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <queue>
+#include <map>
 #include <vector>
 
 #include "models/network/max_min_solver.hpp"
@@ -31,6 +32,7 @@ class FlowNetwork final : public NetworkModel {
                        double completion_tolerance = 0.0);
 
   LimitId add_limit(Bandwidth capacity) override;
+  void release_limit(LimitId limit) override;
   FlowId start_flow(const FlowRequest& request) override;
   Time next_completion() override;
   void advance_to(Time t, std::vector<FlowId>& finished) override;
@@ -74,6 +76,8 @@ class FlowNetwork final : public NetworkModel {
   MessageOverheads overheads_;
   double tolerance_;
   std::vector<std::uint32_t> limit_links_;  // solver link of each LimitId
+  std::vector<double> limit_capacity_;      // by LimitId
+  std::map<double, std::vector<LimitId>> free_limits_;  // released limits by capacity, reused by add_limit
   MaxMinSolver solver_;
   std::vector<Flow> flows_;                // by FlowId
   std::vector<FlowId> by_solver_id_;       // solver flow id -> our FlowId

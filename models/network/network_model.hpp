@@ -55,6 +55,9 @@ class NetworkModel {
 
   // Adds a shared rate limit of `capacity`; flows naming it share it as they share a link.
   virtual LimitId add_limit(Bandwidth capacity) = 0;
+  // Gives back a limit no running flow names; a later add_limit of the same capacity may return it again (a long
+  // run starts a kernel's limits millions of times).
+  virtual void release_limit(LimitId limit) = 0;
   // Starts a flow at the model's current time; the returned id is dense, in start order.
   virtual FlowId start_flow(const FlowRequest& request) = 0;
   // The next time the model must be advanced: a flow finishing, or (in models that share bandwidth) a change of

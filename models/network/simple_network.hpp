@@ -19,6 +19,8 @@ class SimpleNetwork final : public NetworkModel {
   explicit SimpleNetwork(const topology::Cluster& cluster, MessageOverheads overheads = {});
 
   LimitId add_limit(Bandwidth capacity) override;
+  // Limits cost one number each here and are never shared, so a released one is simply left unused.
+  void release_limit(LimitId) override {}
   FlowId start_flow(const FlowRequest& request) override;
   Time next_completion() override;
   void advance_to(Time t, std::vector<FlowId>& finished) override;

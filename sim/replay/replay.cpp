@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Event flow: an op whose dependencies and stream predecessor are done is "ready". A ready compute op schedules its
 // own completion; a ready send or recv waits for its partner, then hands the pair to the collectives layer as a
-// one-transfer plan, which runs it on the network model. The plan runner is asked for its next event after every
+// one-transfer plan, which runs it on the network model; a ready collective op waits for every op of its call,
+// then the call's plan runs. The plan runner is asked for its next event after every
 // change and one cancellable event is kept for it. Ops that become ready go through
 // a FIFO worklist, so zero-time chains never recurse and the order is deterministic.
 #include "sim/replay/replay.hpp"
@@ -21,8 +22,9 @@ using workloads::OpKind;
 class Replayer {
  public:
   Replayer(const topology::Cluster& cluster, const workloads::StepTrace& trace,
-           models::network::NetworkModel& network, const models::compute::ComputeModel& compute)
-      : trace_(trace), network_(network), runner_(network), compute_(compute) {
+           models::network::NetworkModel& network, const models::compute::ComputeModel& compute,
+           CallPlanner& planner)
+      : trace_(trace), network_(network), runner_(network), planner_(planner), compute_(compute) {
     DSIM_CHECK(trace.rank_count() <= cluster.gpu_count(), "trace has {} ranks, cluster {} GPUs", trace.rank_count(),
                cluster.gpu_count());
     const std::size_t n = trace.ops().size();
@@ -42,6 +44,7 @@ class Replayer {
     }
     finished_.assign(n, false);
     sides_ready_.assign(trace.transfers().size(), 0);
+    call_ready_.assign(trace.calls().size(), 0);
     network_tick_.owner = this;
     compute_done_.owner = this;
     network_handler_ = engine_.add_handler(network_tick_);
@@ -62,7 +65,9 @@ class Replayer {
       result.makespan = std::max(result.makespan, records_[i].end);
     }
     result.ops = std::move(records_);
-    result.flows = plan_transfer_.size();
+    result.flows = network_flows_;
+    result.plans = plans_started_;
+    result.distinct_plans = planner_.distinct_plans();
     result.link_bytes = network_.link_bytes();
     return result;
   }
@@ -96,7 +101,13 @@ class Replayer {
     finished_plans_.clear();
     runner_.advance_to(engine_.now(), finished_plans_);
     for (const models::collectives::PlanHandle plan : finished_plans_) {
-      const auto& transfer = trace_.transfers()[plan_transfer_[plan]];
+      const Running what = running_[plan];
+      runner_.release(plan);
+      if (what.is_call) {
+        for (const OpId op : trace_.call_ops(workloads::CallId(what.index))) finish(op.index());
+        continue;
+      }
+      const auto& transfer = trace_.transfers()[what.index];
       finish(transfer.send.index());
       finish(transfer.recv.index());
     }
@@ -127,19 +138,37 @@ class Replayer {
         engine_.schedule_after(timing.duration, compute_handler_, i);
         continue;
       }
+      if (op.kind == OpKind::collective) {
+        const std::size_t c = op.call.index();
+        const auto ops = trace_.call_ops(op.call);
+        if (++call_ready_[c] < ops.size()) continue;
+        launch(planner_.plan(trace_, op.call), {true, static_cast<std::uint32_t>(c)});
+        for (const OpId member : ops) records_[member.index()].start = engine_.now();
+        continue;
+      }
       const std::size_t t = trace_.transfer_of(OpId(static_cast<OpId::Value>(i)));
       if (++sides_ready_[t] < 2) continue;
       const auto& transfer = trace_.transfers()[t];
       const auto& send = trace_.op(transfer.send);
-      models::collectives::CommPlan& plan = plans_.emplace_back();
-      plan.transfer(GpuId(send.rank.value()), GpuId(send.peer.value()), send.size);
-      const models::collectives::PlanHandle handle = runner_.start(plan);
-      DSIM_CHECK(handle == plan_transfer_.size(), "plan runner returned handle {} out of order", handle);
-      plan_transfer_.push_back(t);
+      launch(planner_.transfer(GpuId(send.rank.value()), GpuId(send.peer.value()), send.size),
+             {false, static_cast<std::uint32_t>(t)});
       records_[transfer.send.index()].start = engine_.now();
       records_[transfer.recv.index()].start = engine_.now();
     }
     rearm_network();
+  }
+
+  struct Running {
+    bool is_call = false;
+    std::uint32_t index = 0;  // call or transfer index
+  };
+
+  void launch(const models::collectives::CommPlan& plan, Running what) {
+    const models::collectives::PlanHandle handle = runner_.start(plan);
+    if (handle >= running_.size()) running_.resize(handle + 1);
+    running_[handle] = what;
+    ++plans_started_;
+    network_flows_ += plan.steps().size();
   }
 
   // Keeps exactly one live event at the runner's next event (armed_at_ is infinite when none is queued).
@@ -154,7 +183,7 @@ class Replayer {
   const workloads::StepTrace& trace_;
   models::network::NetworkModel& network_;
   models::collectives::PlanRunner runner_;
-  std::deque<models::collectives::CommPlan> plans_;  // stable addresses: the runner keeps pointers to them
+  CallPlanner& planner_;  // owns the plans; the runner keeps pointers to them
   const models::compute::ComputeModel& compute_;
 
   core::Engine engine_;
@@ -170,7 +199,10 @@ class Replayer {
   std::vector<std::vector<std::size_t>> dependents_;
   std::vector<bool> finished_;
   std::vector<std::uint8_t> sides_ready_;
-  std::vector<std::size_t> plan_transfer_;  // transfer index of each plan
+  std::vector<std::uint32_t> call_ready_;
+  std::vector<Running> running_;  // by plan handle (the runner reuses released handles)
+  std::uint64_t plans_started_ = 0;
+  std::uint64_t network_flows_ = 0;
   std::vector<models::collectives::PlanHandle> finished_plans_;
   std::deque<std::size_t> ready_;
 };
@@ -178,8 +210,15 @@ class Replayer {
 }  // namespace
 
 ReplayResult replay(const topology::Cluster& cluster, const workloads::StepTrace& trace,
+                    models::network::NetworkModel& network, const models::compute::ComputeModel& compute,
+                    CallPlanner& planner) {
+  return Replayer(cluster, trace, network, compute, planner).run();
+}
+
+ReplayResult replay(const topology::Cluster& cluster, const workloads::StepTrace& trace,
                     models::network::NetworkModel& network, const models::compute::ComputeModel& compute) {
-  return Replayer(cluster, trace, network, compute).run();
+  CallPlanner planner(cluster, {});
+  return replay(cluster, trace, network, compute, planner);
 }
 
 }  // namespace dsim::replay

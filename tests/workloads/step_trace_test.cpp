@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 #include "tests/workloads/trace_builders.hpp"
 #include "workloads/trace/step_trace.hpp"
@@ -133,6 +134,97 @@ TEST_CASE("trace: streams are named once and numbered in order of first use", "[
   CHECK(trace.stream("comm") == StreamId(1));
   CHECK(trace.stream("compute") == StreamId(0));
   CHECK(trace.stream_names() == std::vector<std::string>{"compute", "comm"});
+}
+
+
+TEST_CASE("trace: a collective's ops are gathered in the order of its group's ranks", "[workloads]") {
+  // Ranks join in the order 2, 0 (the add order); call_ops lists them as the group does: 0, 2.
+  workloads::StepTrace trace(4);
+  workloads::CollectiveCall call;
+  call.kind = workloads::CollectiveOp::all_reduce;
+  call.size = Bytes(64);
+  call.group = trace.add_group({RankId(0), RankId(2)});
+  const auto id = trace.add_call(call);
+  workloads::Op op;
+  op.kind = workloads::OpKind::collective;
+  op.stream = trace.stream("comm");
+  op.call = id;
+  op.name = "ar";
+  op.rank = RankId(2);
+  const OpId on2 = trace.add(op);
+  op.rank = RankId(0);
+  const OpId on0 = trace.add(op);
+  REQUIRE_FALSE(trace.match_transfers().has_value());
+  REQUIRE(trace.call_ops(id).size() == 2);
+  CHECK(trace.call_ops(id)[0] == on0);
+  CHECK(trace.call_ops(id)[1] == on2);
+  CHECK(trace.add_group({RankId(0), RankId(2)}) == call.group);
+}
+
+TEST_CASE("trace: a rank of a collective's group without its op is reported", "[workloads]") {
+  workloads::StepTrace trace(4);
+  workloads::CollectiveCall call;
+  call.group = trace.add_group({RankId(0), RankId(1), RankId(3)});
+  const auto id = trace.add_call(call);
+  workloads::Op op;
+  op.kind = workloads::OpKind::collective;
+  op.stream = trace.stream("comm");
+  op.call = id;
+  op.name = "ar";
+  op.rank = RankId(0);
+  trace.add(op);
+  op.rank = RankId(3);
+  trace.add(op);
+  const auto problem = trace.match_transfers();
+  REQUIRE(problem.has_value());
+  CHECK(problem->message == "rank 1 of all_reduce call 0 has no op joining it (every rank of the group must join)");
+}
+
+TEST_CASE("trace: a collective op on a rank outside its group, or twice on one rank, is reported", "[workloads]") {
+  workloads::StepTrace trace(4);
+  workloads::CollectiveCall call;
+  call.group = trace.add_group({RankId(0), RankId(1)});
+  const auto id = trace.add_call(call);
+  workloads::Op op;
+  op.kind = workloads::OpKind::collective;
+  op.stream = trace.stream("comm");
+  op.call = id;
+  op.name = "ar";
+  op.rank = RankId(0);
+  trace.add(op);
+  SECTION("outside") {
+    op.rank = RankId(2);
+    trace.add(op);
+    CHECK(trace.match_transfers()->message == "all_reduce op 'ar' on rank 2 is not in its call's group");
+  }
+  SECTION("twice") {
+    op.name = "again";
+    trace.add(op);
+    CHECK(trace.match_transfers()->message == "rank 0 joins all_reduce call 0 twice ('ar' and 'again')");
+  }
+}
+
+TEST_CASE("deadlock: two collectives joined in opposite orders on two ranks wait forever", "[workloads]") {
+  // Rank 0 joins A then B on one stream, rank 1 joins B then A: A waits for rank 1, which waits in B for rank 0.
+  workloads::StepTrace trace(2);
+  workloads::CollectiveCall call;
+  call.group = trace.add_group({RankId(0), RankId(1)});
+  const auto a = trace.add_call(call);
+  const auto b = trace.add_call(call);
+  workloads::Op op;
+  op.kind = workloads::OpKind::collective;
+  op.stream = trace.stream("comm");
+  for (const auto& [rank, first, second] : {std::tuple{0u, a, b}, std::tuple{1u, b, a}}) {
+    op.rank = RankId(rank);
+    op.call = first;
+    op.name = "first";
+    trace.add(op);
+    op.call = second;
+    op.name = "second";
+    trace.add(op);
+  }
+  REQUIRE_FALSE(trace.match_transfers().has_value());
+  CHECK_FALSE(workloads::find_deadlock(trace).empty());
 }
 
 }  // namespace dsim::workloads

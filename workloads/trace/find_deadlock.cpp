@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Deadlock detection for a step trace, run before any simulation so a bad trace is an input error, never a hang.
-// The wait-for graph has one node per op, except that a send and its matching recv are one node (they start and
-// end together). Edges: each dependency, and each op's predecessor on its (rank, stream). A cycle in that graph is
+// The wait-for graph has one node per op, except that a send and its matching recv are one node, and so are all
+// the ops of one collective call (they start and end together). Edges: each dependency, and each op's predecessor on its (rank, stream). A cycle in that graph is
 // a set of ops that can never start. Kahn's algorithm removes every op that can run; any node left lies on or
 // behind a cycle, and walking back through nodes left from there must revisit one, which closes the cycle.
 #include <algorithm>
@@ -17,6 +17,7 @@ std::vector<OpId> find_deadlock(const StepTrace& trace) {
   const std::size_t n = ops.size();
   auto node_of = [&](std::size_t op) -> std::size_t {
     if (ops[op].kind == OpKind::compute) return op;
+    if (ops[op].kind == OpKind::collective) return trace.call_ops(ops[op].call).front().index();
     return trace.transfers()[trace.transfer_of(OpId(static_cast<OpId::Value>(op)))].send.index();
   };
 

@@ -24,8 +24,76 @@ OpId StepTrace::add(Op op) {
              op.name);
   DSIM_CHECK(op.stream.valid() && op.stream.index() < stream_names_.size(), "op '{}' on unknown stream", op.name);
   for (const OpId dep : op.deps) DSIM_CHECK(dep.valid(), "op '{}' has an invalid dependency", op.name);
+  if (op.kind == OpKind::collective) {
+    DSIM_CHECK(op.call.valid() && op.call.index() < calls_.size(), "collective op '{}' names no call", op.name);
+  }
   ops_.push_back(std::move(op));
   return OpId(static_cast<OpId::Value>(ops_.size() - 1));
+}
+
+GroupId StepTrace::add_group(std::vector<RankId> ranks) {
+  DSIM_CHECK(!ranks.empty(), "a collective group needs at least one rank");
+  for (const RankId r : ranks) {
+    DSIM_CHECK(r.valid() && static_cast<int>(r.value()) < rank_count_, "group names unknown rank");
+  }
+  const auto [it, fresh] = group_ids_.try_emplace(ranks, GroupId(static_cast<GroupId::Value>(groups_.size())));
+  if (fresh) groups_.push_back(std::move(ranks));
+  return it->second;
+}
+
+CallId StepTrace::add_call(const CollectiveCall& call) {
+  DSIM_CHECK(call.group.valid() && call.group.index() < groups_.size(), "collective call names an unknown group");
+  calls_.push_back(call);
+  return CallId(static_cast<CallId::Value>(calls_.size() - 1));
+}
+
+// Places each collective op at its rank's position in its call's group; a second op for one (call, rank) or a rank
+// left without one is a problem.
+std::optional<StepTrace::Problem> StepTrace::match_calls() {
+  call_ops_begin_.assign(calls_.size(), 0);
+  std::size_t total = 0;
+  for (std::size_t c = 0; c < calls_.size(); ++c) {
+    call_ops_begin_[c] = total;
+    total += groups_[calls_[c].group.index()].size();
+  }
+  call_ops_.assign(total, OpId());
+  // Position of each rank in each group, built once per group.
+  std::vector<std::map<std::uint32_t, std::size_t>> position(groups_.size());
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    for (std::size_t i = 0; i < groups_[g].size(); ++i) position[g].emplace(groups_[g][i].value(), i);
+  }
+  for (std::size_t i = 0; i < ops_.size(); ++i) {
+    const Op& op = ops_[i];
+    if (op.kind != OpKind::collective) continue;
+    const OpId id(static_cast<OpId::Value>(i));
+    const CollectiveCall& call = calls_[op.call.index()];
+    const auto& where = position[call.group.index()];
+    const auto it = where.find(op.rank.value());
+    if (it == where.end()) {
+      return Problem{id, fmt::format("{} op '{}' on rank {} is not in its call's group", to_string(call.kind),
+                                     op.name, op.rank.value())};
+    }
+    OpId& slot = call_ops_[call_ops_begin_[op.call.index()] + it->second];
+    if (slot.valid()) {
+      return Problem{id, fmt::format("rank {} joins {} call {} twice ('{}' and '{}')", op.rank.value(),
+                                     to_string(call.kind), op.call.value(), ops_[slot.index()].name, op.name)};
+    }
+    slot = id;
+  }
+  for (std::size_t c = 0; c < calls_.size(); ++c) {
+    const auto& group = groups_[calls_[c].group.index()];
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      if (call_ops_[call_ops_begin_[c] + i].valid()) continue;
+      // Report at the first op that did join, so the error points into the trace.
+      OpId joined;
+      for (std::size_t j = 0; j < group.size() && !joined.valid(); ++j) joined = call_ops_[call_ops_begin_[c] + j];
+      DSIM_CHECK(joined.valid(), "collective call {} has no op at all", c);
+      return Problem{joined, fmt::format("rank {} of {} call {} has no op joining it (every rank of the group must "
+                                         "join)",
+                                         group[i].value(), to_string(calls_[c].kind), c)};
+    }
+  }
+  return std::nullopt;
 }
 
 std::optional<StepTrace::Problem> StepTrace::match_transfers() {
@@ -76,7 +144,8 @@ std::optional<StepTrace::Problem> StepTrace::match_transfers() {
                                      pair.second, pair.first, pair.first)});
     }
   }
-  return first;
+  if (first) return first;
+  return match_calls();
 }
 
 }  // namespace dsim::workloads

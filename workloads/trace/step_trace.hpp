@@ -8,10 +8,15 @@
 // - ops on one (rank, stream) run in the order they were added, one at a time, like a CUDA stream;
 // - an op starts once every op in `deps` has finished and its stream's previous op has finished;
 // - a send and its matching recv form a rendezvous (as NCCL send/recv): the transfer starts when both are ready,
-//   and both finish when the last byte arrives. The k-th send from a to b matches the k-th recv on b from a.
+//   and both finish when the last byte arrives. The k-th send from a to b matches the k-th recv on b from a;
+// - a collective call (all-reduce, reduce-scatter, all-gather, all-to-all, MoE dispatch or combine) has one op on
+//   each rank of its group; it starts when all of them are ready and they all finish when the collective does.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
+#include <span>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,12 +28,44 @@
 
 namespace dsim::workloads {
 
-enum class OpKind : std::uint8_t { compute, send, recv };
-constexpr std::string_view to_string(OpKind k) {
-  return k == OpKind::compute ? "compute" : k == OpKind::send ? "send" : "recv";
-}
+enum class OpKind : std::uint8_t { compute, send, recv, collective };
+inline constexpr std::array<std::string_view, 4> op_kind_names = {"compute", "send", "recv", "collective"};
+constexpr std::string_view to_string(OpKind k) { return op_kind_names[static_cast<std::size_t>(k)]; }
+
+// Which part of a training step an op belongs to, for the per-phase breakdown of reports. Generated traces tag
+// their ops; hand-written and imported ones leave them `other`.
+enum class Phase : std::uint8_t { other, forward, backward, backward_input, backward_weight, optimizer };
+inline constexpr std::array<std::string_view, 6> phase_names = {"other",          "forward",         "backward",
+                                                                "backward_input", "backward_weight", "optimizer"};
+constexpr std::string_view to_string(Phase p) { return phase_names[static_cast<std::size_t>(p)]; }
 
 using StreamId = DenseId<struct StreamIdTag>;
+using GroupId = DenseId<struct GroupIdTag>;
+using CallId = DenseId<struct CallIdTag>;
+
+enum class CollectiveOp : std::uint8_t { all_to_all, all_reduce, reduce_scatter, all_gather, moe_dispatch, moe_combine };
+inline constexpr std::array<std::string_view, 6> collective_op_names = {
+    "all_to_all", "all_reduce", "reduce_scatter", "all_gather", "moe_dispatch", "moe_combine"};
+constexpr std::string_view to_string(CollectiveOp c) { return collective_op_names[static_cast<std::size_t>(c)]; }
+
+// A DeepEP-style MoE dispatch or combine as the workload sees it: how many tokens each rank of the group routes,
+// their width and format, and which kernels move them. Which expert each token picks is the router's business (the
+// replay routes each (group, routing_sample) once, with the scenario's router): the trace stays hardware-agnostic.
+struct MoeCall {
+  bool low_latency = false;          // decode kernels (direct per-expert messages) instead of normal ones
+  std::int64_t tokens_per_rank = 0;
+  std::int64_t hidden = 0;
+  Dtype payload = Dtype::fp8;        // fp8 adds one fp32 scale per 128 channels
+  int sms = 20;                      // SMs a normal kernel occupies
+  std::uint32_t routing_sample = 0;  // calls with the same sample and group see the same routing
+};
+
+struct CollectiveCall {
+  CollectiveOp kind = CollectiveOp::all_reduce;
+  GroupId group;
+  Bytes size;  // nccl-tests' size (see models/collectives); unused by moe_dispatch / moe_combine
+  MoeCall moe;
+};
 
 struct Op {
   std::string name;
@@ -43,6 +80,11 @@ struct Op {
   // send / recv
   RankId peer;
   Bytes size;
+  // collective: the call this op joins
+  CallId call;
+  Phase phase = Phase::other;
+  // compute: SMs that communication kernels hold while this op runs (DualPipe reserves them for the whole step)
+  int reserved_sms = 0;
 };
 
 // A matched send/recv pair.
@@ -59,16 +101,29 @@ class StepTrace {
   StreamId stream(std::string_view name);
   // Deps may name ops added later (ids are dense, in add order); cycles are found by find_deadlock(), not here.
   OpId add(Op op);
+  // A group of ranks for collectives; the same list of ranks always gets the same id.
+  GroupId add_group(std::vector<RankId> ranks);
+  // A collective call; each rank of its group then adds one op of kind collective naming it.
+  CallId add_call(const CollectiveCall& call);
 
   int rank_count() const { return rank_count_; }
   const std::vector<Op>& ops() const { return ops_; }
   const Op& op(OpId id) const { return ops_[id.index()]; }
   const std::vector<std::string>& stream_names() const { return stream_names_; }
   const std::vector<Transfer>& transfers() const { return transfers_; }
+  const std::vector<CollectiveCall>& calls() const { return calls_; }
+  const CollectiveCall& call(CallId id) const { return calls_[id.index()]; }
+  const std::vector<RankId>& group(GroupId id) const { return groups_[id.index()]; }
+  std::size_t group_count() const { return groups_.size(); }
+  // The ops of a call, in the order of its group's ranks (valid only after match_transfers()).
+  std::span<const OpId> call_ops(CallId id) const {
+    return {call_ops_.data() + call_ops_begin_[id.index()], groups_[calls_[id.index()].group.index()].size()};
+  }
   // For a send or recv, the transfer it belongs to (valid only after match_transfers()).
   std::size_t transfer_of(OpId id) const { return transfer_index_[id.index()]; }
 
-  // Pairs sends with recvs. Returns a problem (an op without a partner, or sizes that differ) or nothing.
+  // Pairs sends with recvs and gathers each collective call's ops. Returns a problem (an op without a partner,
+  // sizes that differ, a collective op on a rank outside its group, a rank of a group without its op) or nothing.
   struct Problem {
     OpId op;
     std::string message;
@@ -82,10 +137,17 @@ class StepTrace {
   std::vector<std::string> stream_names_;
   std::vector<Transfer> transfers_;
   std::vector<std::size_t> transfer_index_;
+  std::vector<std::vector<RankId>> groups_;
+  std::map<std::vector<RankId>, GroupId> group_ids_;
+  std::vector<CollectiveCall> calls_;
+  std::vector<std::size_t> call_ops_begin_;  // by call: its first entry in call_ops_
+  std::vector<OpId> call_ops_;
+
+  std::optional<Problem> match_calls();
 };
 
-// Finds a set of ops that can never start: a dependency cycle, including cycles formed through stream order and
-// through send/recv rendezvous (two ranks each waiting to receive before they send). Returns the ops of one cycle
+// Finds a set of ops that can never start: a dependency cycle, including cycles formed through stream order, send/recv
+// rendezvous (two ranks each waiting to receive before they send) and collectives (their ops start together). Returns the ops of one cycle
 // in order, or an empty vector when every op can run. Requires match_transfers() to have succeeded.
 std::vector<OpId> find_deadlock(const StepTrace& trace);
 

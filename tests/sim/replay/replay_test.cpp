@@ -2,12 +2,15 @@
 // The replay: stream order, dependencies, send/recv rendezvous, and timings from the models.
 #include <catch2/catch.hpp>
 
+#include "models/collectives/plan_runner.hpp"
 #include "models/compute/compute_model.hpp"
 #include "models/network/flow_network.hpp"
 #include "models/network/simple_network.hpp"
 #include "sim/replay/replay.hpp"
 #include "tests/topology/test_clusters.hpp"
 #include "tests/workloads/trace_builders.hpp"
+
+#include <fmt/format.h>
 
 namespace dsim::replay {
 namespace {
@@ -127,9 +130,6 @@ TEST_CASE("replay: the same trace replayed twice gives the same times", "[replay
   }
 }
 
-}  // namespace dsim::replay
-
-namespace dsim::replay {
 
 TEST_CASE("replay: on the flow network two sends through one NIC share it and both take twice as long", "[replay]") {
   // Rank 0 sends 8e6 B to rank 4 and to rank 5 at once, on two streams. Both leave through NIC 0 (40 GB/s): 20 GB/s
@@ -146,6 +146,52 @@ TEST_CASE("replay: on the flow network two sends through one NIC share it and bo
   CHECK(replay(cluster, trace, flow, compute).makespan == units::us(402.7));
   models::network::SimpleNetwork simple(cluster);
   CHECK(replay(cluster, trace, simple, compute).makespan == units::us(202.7));
+}
+
+
+TEST_CASE("replay: a collective starts when its last rank is ready and ends for all ranks with its plan", "[replay]") {
+  // A ring all-reduce of 1 MB over ranks 0..3 of one node. Rank 3 is busy for 50 us first, so the call starts at
+  // 50 us on every rank, and every rank's op ends when the plan run alone (from 0) ends, plus 50 us.
+  workloads::StepTrace trace(8);
+  const OpId busy = add_compute(trace, 3, "busy", units::us(50));
+  workloads::CollectiveCall call;
+  call.kind = workloads::CollectiveOp::all_reduce;
+  call.size = Bytes(1'000'000);
+  const auto ops = testing::add_collective(trace, call, {0, 1, 2, 3}, "ar", {{}, {}, {}, {busy}});
+  REQUIRE_FALSE(trace.match_transfers().has_value());
+  const topology::Cluster cluster(testing::small_cluster());
+  models::network::FlowNetwork network(cluster);
+  const models::compute::ComputeModel compute(cluster.spec().node.gpu, 1.0);
+  CallPlanner planner(cluster, {});
+  const auto result = replay(cluster, trace, network, compute, planner);
+
+  models::network::FlowNetwork alone_network(cluster);
+  const auto spans = models::collectives::PlanRunner::run_alone(alone_network, planner.plan(trace, workloads::CallId(0)));
+  Time alone;
+  for (const auto& span : spans) alone = std::max(alone, span.end);
+  for (const OpId op : ops) {
+    CHECK(result.ops[op.index()].start == units::us(50));
+    CHECK(result.ops[op.index()].end == units::us(50) + alone);
+  }
+  CHECK(result.plans == 1);
+}
+
+TEST_CASE("replay: repeated identical transfers and calls share one plan each", "[replay]") {
+  // Three 1 kB sends 0 -> 1 and two all-gathers over {0, 1}: two distinct plans, five runs.
+  workloads::StepTrace trace(8);
+  for (int i = 0; i < 3; ++i) {
+    add_transfer(trace, OpKind::send, 0, 1, 1000, fmt::format("s{}", i));
+    add_transfer(trace, OpKind::recv, 1, 0, 1000, fmt::format("r{}", i));
+  }
+  workloads::CollectiveCall call;
+  call.kind = workloads::CollectiveOp::all_gather;
+  call.size = Bytes(2000);
+  testing::add_collective(trace, call, {0, 1}, "ag0");
+  testing::add_collective(trace, call, {0, 1}, "ag1");
+  const auto result = run(trace);
+  CHECK(result.plans == 5);
+  // The two calls are distinct ids with equal content: the planner keys plans by content, so they share one.
+  CHECK(result.distinct_plans == 2);
 }
 
 }  // namespace dsim::replay
