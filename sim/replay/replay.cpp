@@ -132,7 +132,7 @@ class Replayer {
       const auto& op = trace_.ops()[i];
       records_[i].ready = engine_.now();
       if (op.kind == OpKind::compute) {
-        const auto timing = compute_.time({op.duration, op.flops, op.dtype});
+        const auto timing = compute_.time({op.duration, op.flops, op.dtype, op.bytes, op.reserved_sms});
         records_[i].start = engine_.now();
         records_[i].source = timing.source;
         engine_.schedule_after(timing.duration, compute_handler_, i);

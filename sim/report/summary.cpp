@@ -51,7 +51,7 @@ std::string summary_json(const RunView& run) {
     link_bytes[std::string(topology::link_kind_names[k])] = totals.link_bytes_by_kind[k];
   }
   Json& sources = out["compute_timing_sources"];
-  for (auto source : {models::compute::TimingSource::given, models::compute::TimingSource::peak_rate}) {
+  for (auto source : {models::compute::TimingSource::given, models::compute::TimingSource::roofline}) {
     sources[std::string(to_string(source))] = totals.compute_by_source[static_cast<std::size_t>(source)];
   }
   Json ranks = Json::array();

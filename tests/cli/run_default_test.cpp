@@ -46,7 +46,7 @@ TEST_CASE("run: writes summary, ops, links and timeline files that parse", "[cli
   const auto ops = lines_of(read_file(scratch.path() / "ops.csv"));
   REQUIRE(ops.size() == 20);  // header + 19 ops
   CHECK(ops[0] == "op,rank,name,kind,stream,peer,size_bytes,ready_s,start_s,end_s,duration_s,source");
-  CHECK(ops[19] == "18,8,fwd3,compute,compute,,,0.0012034,0.0012034,0.0014534,0.00025,peak_rate");
+  CHECK(ops[19] == "18,8,fwd3,compute,compute,,,0.0012034,0.0012034,0.0014534,0.00025,roofline");
   const auto timeline = nlohmann::json::parse(read_file(scratch.path() / "timeline.json"));
   const auto& events = timeline["traceEvents"];
   const auto complete = std::count_if(events.begin(), events.end(), [](const auto& e) { return e["ph"] == "X"; });

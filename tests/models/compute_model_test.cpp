@@ -11,7 +11,7 @@ namespace dsim::models::compute {
 
 TEST_CASE("compute: a given duration is used as is and says so", "[models]") {
   const ComputeModel model(testing::small_cluster().node.gpu, 0.5);
-  const auto timing = model.time({units::us(7), 1e15, Dtype::bf16});
+  const auto timing = model.time({units::us(7), 1e15, Dtype::bf16, Bytes(0), 0});
   CHECK(timing.duration == units::us(7));
   CHECK(timing.source == TimingSource::given);
 }
@@ -19,10 +19,30 @@ TEST_CASE("compute: a given duration is used as is and says so", "[models]") {
 TEST_CASE("compute: FLOPs run at the dtype's peak times efficiency", "[models]") {
   // 1e12 FLOP at 1000 TFLOP/s x 0.5 = 2 ms; in FP8 (2000 TFLOP/s x 0.5) = 1 ms.
   const ComputeModel model(testing::small_cluster().node.gpu, 0.5);
-  const auto bf16 = model.time({std::nullopt, 1e12, Dtype::bf16});
+  const auto bf16 = model.time({std::nullopt, 1e12, Dtype::bf16, Bytes(0), 0});
   CHECK(bf16.duration == units::ms(2));
-  CHECK(bf16.source == TimingSource::peak_rate);
-  CHECK(model.time({std::nullopt, 1e12, Dtype::fp8}).duration == units::ms(1));
+  CHECK(bf16.source == TimingSource::roofline);
+  CHECK(model.time({std::nullopt, 1e12, Dtype::fp8, Bytes(0), 0}).duration == units::ms(1));
+}
+
+TEST_CASE("compute: a memory-bound op takes its bytes at the HBM bandwidth times efficiency", "[models]") {
+  // 1 GFLOP and 6.7 GB on a GPU with 3.35 TB/s: memory 6.7e9 / (3.35e12 x 0.5) = 4 ms beats compute
+  // 1e9 / (1e15 x 0.5) = 2 us.
+  auto gpu = testing::small_cluster().node.gpu;
+  gpu.hbm_bandwidth = units::GBps(3350);
+  const ComputeModel model(gpu, 0.5);
+  const auto timing = model.time({std::nullopt, 1e9, Dtype::bf16, Bytes(6'700'000'000), 0});
+  CHECK(timing.duration == units::ms(4));
+  CHECK(timing.source == TimingSource::roofline);
+}
+
+TEST_CASE("compute: SMs reserved for communication slow compute in proportion", "[models]") {
+  // 20 of 132 SMs reserved: 112/132 of the rate; 1e12 FLOP in BF16 at 1000 TFLOP/s takes 1 ms x 132/112.
+  auto gpu = testing::small_cluster().node.gpu;
+  gpu.sm_count = 132;
+  const ComputeModel model(gpu, 1.0);
+  const Time t = model.time({std::nullopt, 1e12, Dtype::bf16, Bytes(0), 20}).duration;
+  CHECK(units::to_seconds(t) == Approx(1e-3 * 132.0 / 112.0).epsilon(1e-9));
 }
 
 TEST_CASE("compute: an efficiency of 0 or above 1 is a bug caught at construction", "[models]") {

@@ -77,6 +77,7 @@ struct Op {
   std::optional<Time> duration;
   double flops = 0.0;
   Dtype dtype = Dtype::bf16;
+  Bytes bytes;  // compute: HBM bytes read and written (memory-bound ops: decode attention, elementwise)
   // send / recv
   RankId peer;
   Bytes size;

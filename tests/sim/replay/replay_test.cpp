@@ -111,7 +111,7 @@ TEST_CASE("replay: compute given as FLOPs is timed by the compute model", "[repl
   trace.add(op);
   const auto result = run(trace);
   CHECK(result.ops[0].end == units::us(5));
-  CHECK(result.ops[0].source == models::compute::TimingSource::peak_rate);
+  CHECK(result.ops[0].source == models::compute::TimingSource::roofline);
 }
 
 TEST_CASE("replay: the same trace replayed twice gives the same times", "[replay]") {
