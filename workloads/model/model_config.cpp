@@ -71,12 +71,35 @@ ModelConfig dense_gqa(std::string name, std::string source, int hidden, int laye
   return c;
 }
 
-const std::array<ModelConfig, 4>& configs() {
-  static const std::array<ModelConfig, 4> all = {
+// A tiny DeepSeek-V3-shaped MoE for fast tests: every feature of V3 (MLA with a q rank, a dense first layer,
+// shared + routed experts with group-limited routing, one MTP module) at sizes a test runs in microseconds.
+ModelConfig small_moe() {
+  ModelConfig c = base_config("small-moe", "dsim test model", 256, 4, 1024, 4);
+  c.attention = AttentionKind::mla;
+  c.q_lora_rank = 64;
+  c.kv_lora_rank = 32;
+  c.qk_nope_head_dim = 32;
+  c.qk_rope_head_dim = 16;
+  c.v_head_dim = 32;
+  c.dense_layers = 1;
+  c.dense_intermediate = 512;
+  c.routed_experts = 16;
+  c.shared_experts = 1;
+  c.experts_per_token = 4;
+  c.expert_intermediate = 128;
+  c.expert_groups = 4;
+  c.topk_groups = 2;
+  c.mtp_modules = 1;
+  return c;
+}
+
+const std::array<ModelConfig, 5>& configs() {
+  static const std::array<ModelConfig, 5> all = {
       deepseek_v3(),
       deepseek_v2(),
       dense_gqa("qwen2.5-72b", "[C] Qwen2.5-72B config.json", 8192, 80, 152064, 64, 8, 29568),
       dense_gqa("llama3.1-405b", "[C] Llama-3.1-405B config.json", 16384, 126, 128256, 128, 8, 53248),
+      small_moe(),
   };
   return all;
 }

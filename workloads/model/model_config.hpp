@@ -54,7 +54,8 @@ struct ModelConfig {
 // The MTP module's cache is not counted, as Table 1 of [P] does not count it.
 std::uint64_t kv_cache_bytes_per_token(const ModelConfig& config, int bytes_per_element);
 
-// The built-in configs: deepseek-v3, deepseek-v2, qwen2.5-72b, llama3.1-405b.
+// The built-in configs: deepseek-v3, deepseek-v2, qwen2.5-72b, llama3.1-405b, and small-moe (a tiny V3-shaped
+// model for tests).
 std::span<const ModelConfig> model_configs();
 std::optional<ModelConfig> find_model_config(std::string_view name);
 
