@@ -140,10 +140,10 @@ int run_command(const CommandLine& line, std::ostream& out) {
   }
   const run::Simulation simulation(scenario);
   const auto wall_start = std::chrono::steady_clock::now();
-  const replay::ReplayResult result = simulation.run();
+  const run::RunOutput output = simulation.run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  const report::RunView view{scenario, simulation.cluster(), result};
+  const report::RunView view{scenario, simulation.cluster(), output};
   // Render everything before touching the disk, so a failure leaves no partial set of files.
   const std::vector<std::pair<std::string, std::string>> files = {
       {"summary.json", report::summary_json(view)},

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "sim/replay/replay.hpp"
+#include "sim/run/simulation.hpp"
 #include "sim/scenario/scenario.hpp"
 #include "topology/cluster.hpp"
 
@@ -16,7 +17,9 @@ namespace dsim::report {
 struct RunView {
   const scenario::Scenario& scenario;
   const topology::Cluster& cluster;
-  const replay::ReplayResult& result;
+  const run::RunOutput& run;  // the trace that ran, its replay and the workload's figures
+  const workloads::StepTrace& trace() const { return run.trace; }
+  const replay::ReplayResult& result() const { return run.result; }
 };
 
 // summary.json: makespan, op and byte counts with their breakdowns, per-rank times, the resolved scenario.

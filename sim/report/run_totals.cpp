@@ -6,12 +6,12 @@
 namespace dsim::report {
 
 RunTotals compute_totals(const RunView& run) {
-  const auto& trace = run.scenario.trace;
+  const auto& trace = run.trace();
   RunTotals totals;
   totals.ranks.resize(static_cast<std::size_t>(trace.rank_count()));
   for (std::size_t i = 0; i < trace.ops().size(); ++i) {
     const auto& op = trace.ops()[i];
-    const auto& record = run.result.ops[i];
+    const auto& record = run.result().ops[i];
     auto& rank = totals.ranks[op.rank.index()];
     ++rank.ops;
     rank.last_end = std::max(rank.last_end, record.end);
@@ -32,8 +32,8 @@ RunTotals compute_totals(const RunView& run) {
     path.bytes += send.size.count();
     totals.bytes_sent += send.size.count();
   }
-  for (std::size_t l = 0; l < run.result.link_bytes.size(); ++l) {
-    totals.link_bytes_by_kind[static_cast<std::size_t>(run.cluster.links()[l].kind)] += run.result.link_bytes[l];
+  for (std::size_t l = 0; l < run.result().link_bytes.size(); ++l) {
+    totals.link_bytes_by_kind[static_cast<std::size_t>(run.cluster.links()[l].kind)] += run.result().link_bytes[l];
   }
   return totals;
 }

@@ -25,7 +25,7 @@ struct PathTotals {
 };
 
 struct RunTotals {
-  std::array<std::uint64_t, 3> ops_by_kind{};    // by workloads::OpKind
+  std::array<std::uint64_t, workloads::op_kind_names.size()> ops_by_kind{};  // by workloads::OpKind
   std::array<PathTotals, 3> by_path{};           // by topology::PathKind
   std::array<std::uint64_t, 5> link_bytes_by_kind{};  // by topology::LinkKind, summed over links: a transfer
                                                       // counts once for every link it crosses

@@ -8,6 +8,8 @@
 #include "models/compute/compute_model.hpp"
 #include "sim/report/report.hpp"
 #include "sim/report/run_totals.hpp"
+#include "sim/report/step_breakdown.hpp"
+#include "sim/report/workload_report.hpp"
 
 namespace dsim::report {
 namespace {
@@ -32,14 +34,15 @@ std::string summary_json(const RunView& run) {
   out["dsim_version"] = version;
   out["scenario"] = run.scenario.name;
   out["seed"] = run.scenario.seed;
-  out["makespan_s"] = seconds(run.result.makespan);
-  out["makespan_ps"] = run.result.makespan.ps();
-  out["ops"] = run.scenario.trace.ops().size();
+  out["makespan_s"] = seconds(run.result().makespan);
+  out["makespan_ps"] = run.result().makespan.ps();
+  out["ops"] = run.trace().ops().size();
   Json& by_kind = out["ops_by_kind"];
-  for (auto kind : {workloads::OpKind::compute, workloads::OpKind::send, workloads::OpKind::recv}) {
-    by_kind[std::string(to_string(kind))] = totals.ops_by_kind[static_cast<std::size_t>(kind)];
+  for (std::size_t k = 0; k < workloads::op_kind_names.size(); ++k) {
+    by_kind[std::string(workloads::op_kind_names[k])] = totals.ops_by_kind[k];
   }
-  out["transfers"] = run.scenario.trace.transfers().size();
+  out["collective_calls"] = run.trace().calls().size();
+  out["transfers"] = run.trace().transfers().size();
   out["bytes_sent"] = totals.bytes_sent;
   Json& paths = out["transfers_by_path"];
   for (std::size_t k = 0; k < totals.by_path.size(); ++k) {
@@ -66,9 +69,16 @@ std::string summary_json(const RunView& run) {
                      {"wait_s", seconds(rank.wait)}});
   }
   out["ranks"] = std::move(ranks);
-  out["engine"] = {{"events", run.result.engine.events_processed},
-                   {"events_cancelled", run.result.engine.events_cancelled},
-                   {"flows", run.result.flows}};
+  const StepBreakdown breakdown = step_breakdown(run);
+  out["breakdown"] = breakdown_json(breakdown);
+  if (auto workload = workload_json(run, breakdown); !workload.is_null()) {
+    out[run.run.figures.training ? "training" : "inference"] = std::move(workload);
+  }
+  out["engine"] = {{"events", run.result().engine.events_processed},
+                   {"events_cancelled", run.result().engine.events_cancelled},
+                   {"flows", run.result().flows},
+                   {"plans", run.result().plans},
+                   {"distinct_plans", run.result().distinct_plans}};
   out["resolved_scenario"] = Json::parse(run.scenario.resolved.dump());
   return out.dump(2) + "\n";
 }
@@ -81,9 +91,10 @@ std::string summary_text(const RunView& run, double wall_seconds) {
   append_line(text, "cluster    {} nodes x {} {} ({}) = {} GPUs, fabric {}, routing {}", spec.nodes, spec.node.gpus,
               spec.node.gpu.model, spec.node.template_name, spec.gpu_count(), to_string(spec.fabric.kind),
               to_string(spec.routing));
-  append_line(text, "makespan   {:.3f} us", units::to_us(run.result.makespan));
-  append_line(text, "ops        {} ({} compute, {} send, {} recv) on {} ranks", run.scenario.trace.ops().size(),
-       totals.ops_by_kind[0], totals.ops_by_kind[1], totals.ops_by_kind[2],
+  append_line(text, "makespan   {:.3f} us", units::to_us(run.result().makespan));
+  append_line(text, "ops        {} ({} compute, {} send, {} recv, {} in {} collective calls) on {} ranks",
+       run.trace().ops().size(), totals.ops_by_kind[0], totals.ops_by_kind[1], totals.ops_by_kind[2],
+       totals.ops_by_kind[3], run.trace().calls().size(),
        std::count_if(totals.ranks.begin(), totals.ranks.end(), [](const RankTotals& r) { return r.ops > 0; }));
   for (std::size_t k = 0; k < totals.by_path.size(); ++k) {
     const auto& path = totals.by_path[k];
@@ -101,7 +112,11 @@ std::string summary_text(const RunView& run, double wall_seconds) {
        units::to_us(totals.ranks[busiest].compute), units::to_us(totals.ranks[busiest].transfer));
   append_line(text, "waiting    rank {}: {:.3f} us waiting for a send/recv partner", most_waiting,
        units::to_us(totals.ranks[most_waiting].wait));
-  append_line(text, "engine     {} events in {:.3g} s of wall time", run.result.engine.events_processed, wall_seconds);
+  text += workload_text(run, step_breakdown(run));
+  append_line(text, "engine     {} events, {} plans ({} distinct), {} flows; wall {:.3g} s (generate {:.3g} s, "
+              "replay {:.3g} s)",
+              run.result().engine.events_processed, run.result().plans, run.result().distinct_plans,
+              run.result().flows, wall_seconds, run.run.generate_seconds, run.run.replay_seconds);
   return text;
 }
 

@@ -21,11 +21,11 @@ std::string csv_field(const std::string& text) {
 }  // namespace
 
 std::string ops_csv(const RunView& run) {
-  const auto& trace = run.scenario.trace;
+  const auto& trace = run.trace();
   std::string out = "op,rank,name,kind,stream,peer,size_bytes,ready_s,start_s,end_s,duration_s,source\n";
   for (std::size_t i = 0; i < trace.ops().size(); ++i) {
     const auto& op = trace.ops()[i];
-    const auto& record = run.result.ops[i];
+    const auto& record = run.result().ops[i];
     const bool compute = op.kind == workloads::OpKind::compute;
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{}\n", i, op.rank.value(), csv_field(op.name),
                        to_string(op.kind), csv_field(trace.stream_names()[op.stream.index()]),
@@ -46,7 +46,7 @@ std::string links_csv(const RunView& run) {
     out += fmt::format("{},{},{},{},{},{},{}\n", i, csv_field(run.cluster.link_name(LinkId(static_cast<LinkId::Value>(i)))),
                        to_string(link.kind),
                        units::to_GBps(link.capacity), link.efficiency, units::format_seconds(link.latency),
-                       run.result.link_bytes[i]);
+                       run.result().link_bytes[i]);
   }
   return out;
 }

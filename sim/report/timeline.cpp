@@ -16,7 +16,7 @@ std::string quoted(const std::string& text) { return nlohmann::json(text).dump()
 }  // namespace
 
 std::string timeline_json(const RunView& run) {
-  const auto& trace = run.scenario.trace;
+  const auto& trace = run.trace();
   const int per_node = run.cluster.spec().node.gpus;
   std::string out = "{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n";
   bool first = true;
@@ -49,7 +49,7 @@ std::string timeline_json(const RunView& run) {
 
   for (std::size_t i = 0; i < trace.ops().size(); ++i) {
     const auto& op = trace.ops()[i];
-    const auto& record = run.result.ops[i];
+    const auto& record = run.result().ops[i];
     std::string args;
     if (op.kind == workloads::OpKind::compute) {
       args = fmt::format(R"("source":"{}")", to_string(record.source));
@@ -69,8 +69,8 @@ std::string timeline_json(const RunView& run) {
     const auto& transfer = trace.transfers()[t];
     const auto& send = trace.op(transfer.send);
     const auto& recv = trace.op(transfer.recv);
-    const auto& send_record = run.result.ops[transfer.send.index()];
-    const auto& recv_record = run.result.ops[transfer.recv.index()];
+    const auto& send_record = run.result().ops[transfer.send.index()];
+    const auto& recv_record = run.result().ops[transfer.recv.index()];
     event(fmt::format(R"({{"ph":"s","name":"transfer","cat":"transfer","id":{},"pid":{},"tid":{},"ts":{}}})", t,
                       send.rank.value(), send.stream.value(), units::format_us(send_record.start)));
     event(fmt::format(

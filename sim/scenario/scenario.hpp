@@ -14,6 +14,7 @@
 
 #include "models/network/network_model.hpp"
 #include "sim/scenario/comm_section.hpp"
+#include "sim/scenario/workload_section.hpp"
 #include "topology/cluster_spec.hpp"
 #include "topology/cost/cost_model.hpp"
 #include "workloads/trace/step_trace.hpp"
@@ -45,6 +46,7 @@ struct Scenario {
   bool has_comm = false;
   CommSpec comm;
   bool has_workload = false;
+  WorkloadSpec workload;           // kind trace: `trace` holds it; generated kinds are built by the run
   workloads::StepTrace trace{0};
   nlohmann::json resolved;
 };

@@ -11,6 +11,7 @@
 
 #include "topology/cluster.hpp"
 
+#include "sim/core/enum_names.hpp"
 #include "sim/scenario/cluster_section.hpp"
 #include "sim/scenario/did_you_mean.hpp"
 #include "sim/scenario/json_reader.hpp"
@@ -228,8 +229,27 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
   }
   scenario.trace = workloads::StepTrace(scenario.cluster.gpu_count());
   if (auto workload = root.optional_object("workload")) {
-    workload->choice("kind");
-    scenario.trace = TraceReader(context, scenario.cluster.gpu_count()).read(workload->object("trace"));
+    const auto kind = *parse_enum<WorkloadKind>(workload_kind_names, workload->choice("kind"));
+    if (kind == WorkloadKind::trace) {
+      auto trace = workload->optional_object("trace");
+      if (!trace) throw workload->error("trace", "kind trace needs a trace: per-rank lists of ops");
+      for (const char* key : {"model", "router", "training", "inference", "redundant_experts"}) {
+        if (workload->has(key)) {
+          throw workload->error(key, fmt::format("kind trace does not read /workload/{}; remove it or set kind to "
+                                                 "training or inference",
+                                                 key));
+        }
+      }
+      scenario.trace = TraceReader(context, scenario.cluster.gpu_count()).read(*trace);
+    } else {
+      if (workload->has("trace")) {
+        throw workload->error("trace", "a generated workload has no hand-written trace; remove it or set kind to "
+                                       "trace");
+      }
+      scenario.workload = read_generated_workload(*workload, kind, scenario.cluster, file.parent_path().string(),
+                                                  scenario.seed);
+    }
+    scenario.workload.kind = kind;
     workload->finish();
     scenario.has_workload = true;
   }

@@ -6,6 +6,7 @@
 #include "sim/scenario/cluster_section.hpp"
 #include "sim/scenario/comm_section.hpp"
 #include "sim/scenario/scenario.hpp"
+#include "sim/scenario/workload_section.hpp"
 
 namespace dsim::scenario {
 
@@ -74,11 +75,10 @@ ParamTable make_scenario_params() {
 
   declare_comm_params(t);
 
-  t.object("/workload", "What runs on the cluster; `dsim run` needs it, `dsim topo` does not.").optional();
-  t.choice("/workload/kind", {"trace"}, "trace: an explicit per-rank list of ops in /workload/trace.")
-      .defaults("trace");
-  t.object("/workload/trace", "An explicit step trace. Ranks are GPU indices: node x gpus_per_node + local index.")
-      .required();
+  declare_workload_params(t);
+  t.object("/workload/trace", "kind trace: an explicit step trace. Ranks are GPU indices: node x gpus_per_node + "
+                              "local index.")
+      .optional();
   t.array("/workload/trace/ranks", ParamType::object, "The ranks that have ops; a rank not listed stays idle.")
       .required();
   t.integer("/workload/trace/ranks/*/rank", "The GPU this list of ops runs on.").required().at_least(0);

@@ -31,6 +31,11 @@ OpId StepTrace::add(Op op) {
   return OpId(static_cast<OpId::Value>(ops_.size() - 1));
 }
 
+void StepTrace::add_dep(OpId op, OpId dep) {
+  DSIM_CHECK(op.index() < ops_.size() && dep.valid(), "dependency added to unknown op {}", op.value());
+  ops_[op.index()].deps.push_back(dep);
+}
+
 GroupId StepTrace::add_group(std::vector<RankId> ranks) {
   DSIM_CHECK(!ranks.empty(), "a collective group needs at least one rank");
   for (const RankId r : ranks) {

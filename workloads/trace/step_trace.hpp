@@ -102,6 +102,8 @@ class StepTrace {
   StreamId stream(std::string_view name);
   // Deps may name ops added later (ids are dense, in add order); cycles are found by find_deadlock(), not here.
   OpId add(Op op);
+  // Makes `op` wait for `dep` as well (generators chain stages after emitting them).
+  void add_dep(OpId op, OpId dep);
   // A group of ranks for collectives; the same list of ranks always gets the same id.
   GroupId add_group(std::vector<RankId> ranks);
   // A collective call; each rank of its group then adds one op of kind collective naming it.
