@@ -61,8 +61,8 @@ void PlanRunner::begin(StepRef ref) {
   network::FlowRequest request{step.src, step.dst, step.size, step.source};
   if (step.limit != network::FlowRequest::no_limit) request.limit = run.limits[step.limit].value();
   const FlowId flow = network_.start_flow(request);
-  DSIM_CHECK(flow.index() == flow_step_.size(), "network returned flow id {} out of order", flow.value());
-  flow_step_.push_back(ref);
+  if (flow.index() >= flow_step_.size()) flow_step_.resize(flow.index() + 1);
+  flow_step_[flow.index()] = ref;
 }
 
 // Starts every ready step in the order it became ready (flow ids, hence ECMP keys, follow that order). Beginning a

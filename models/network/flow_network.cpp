@@ -32,9 +32,17 @@ void FlowNetwork::release_limit(LimitId limit) {
 }
 
 FlowId FlowNetwork::start_flow(const FlowRequest& request) {
-  const FlowId id(static_cast<FlowId::Value>(flows_.size()));
-  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, id, link_bytes_);
+  // The ECMP key is the start sequence (what the id was before ids were reused), so routes do not depend on reuse.
+  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, FlowId(started_++), link_bytes_);
+  FlowId id(static_cast<FlowId::Value>(flows_.size()));
+  if (free_ids_.empty()) {
+    flows_.emplace_back();
+  } else {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  }
   Flow flow;
+  flow.version = flows_[id.index()].version + 1;  // stale heap entries of the id's last flow stay stale
   flow.remaining = static_cast<double>(request.size.count());
   flow.started = now_;
   flow.updated = now_;
@@ -43,7 +51,7 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
     // Nothing to share: only the latency remains.
     flow.moving = false;
     flow.bytes_done = now_;
-    flows_.push_back(flow);
+    flows_[id.index()] = flow;
     done_heap_.push({now_ + flow.latency, id, 0});
     return id;
   }
@@ -56,7 +64,7 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
   flow.solver_id = solver_.add_flow(links);
   if (by_solver_id_.size() <= flow.solver_id.index()) by_solver_id_.resize(flow.solver_id.index() + 1);
   by_solver_id_[flow.solver_id.index()] = id;
-  flows_.push_back(flow);
+  flows_[id.index()] = flow;
   unsettled_ = true;
   return id;
 }
@@ -113,6 +121,7 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
     now_ = next;
     if (tail <= bytes) {
       finished.push_back(done_heap_.top().flow);
+      free_ids_.push_back(done_heap_.top().flow);
       done_heap_.pop();
       continue;
     }

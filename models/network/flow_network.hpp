@@ -79,7 +79,9 @@ class FlowNetwork final : public NetworkModel {
   std::vector<double> limit_capacity_;      // by LimitId
   std::map<double, std::vector<LimitId>> free_limits_;  // released limits by capacity, reused by add_limit
   MaxMinSolver solver_;
-  std::vector<Flow> flows_;                // by FlowId
+  std::vector<Flow> flows_;                // by FlowId; the ids of finished flows are reused
+  std::vector<FlowId> free_ids_;
+  std::uint32_t started_ = 0;              // flows started so far: the next flow's ECMP key
   std::vector<FlowId> by_solver_id_;       // solver flow id -> our FlowId
   MinHeap bytes_heap_;                     // predicted ends of bytes phases (lazily invalidated)
   bool unsettled_ = false;                 // flows were added since the last re-share

@@ -58,7 +58,8 @@ class NetworkModel {
   // Gives back a limit no running flow names; a later add_limit of the same capacity may return it again (a long
   // run starts a kernel's limits millions of times).
   virtual void release_limit(LimitId limit) = 0;
-  // Starts a flow at the model's current time; the returned id is dense, in start order.
+  // Starts a flow at the model's current time. Ids are small and dense: once advance_to has reported a flow
+  // finished, its id may be returned again by a later start_flow (a long run starts tens of millions of flows).
   virtual FlowId start_flow(const FlowRequest& request) = 0;
   // The next time the model must be advanced: a flow finishing, or (in models that share bandwidth) a change of
   // the shares that will move later completions. Time::infinite() when nothing is pending. Advancing to it may

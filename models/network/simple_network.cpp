@@ -28,8 +28,14 @@ Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size, double l
 }
 
 FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
-  const FlowId id(next_flow_++);
-  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, id, link_bytes_);
+  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, FlowId(next_flow_++), link_bytes_);
+  FlowId id(static_cast<FlowId::Value>(next_id_));
+  if (free_ids_.empty()) {
+    ++next_id_;
+  } else {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  }
   double limit = std::numeric_limits<double>::infinity();
   if (request.limit != FlowRequest::no_limit) {
     DSIM_CHECK(request.limit < limits_.size(), "flow names limit {} of {}", request.limit, limits_.size());
@@ -45,6 +51,7 @@ void SimpleNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
   DSIM_CHECK(t >= now_, "network moved backwards from {} ps to {} ps", now_.ps(), t.ps());
   now_ = t;
   while (!pending_.empty() && pending_.top().end <= t) {
+    free_ids_.push_back(pending_.top().flow);
     finished.push_back(pending_.top().flow);
     pending_.pop();
   }

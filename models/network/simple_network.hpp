@@ -47,7 +47,9 @@ class SimpleNetwork final : public NetworkModel {
   MessageOverheads overheads_;
   std::vector<Bandwidth> limits_;
   Time now_ = Time::zero();
-  FlowId::Value next_flow_ = 0;
+  FlowId::Value next_flow_ = 0;  // flows started: the next one's ECMP key
+  FlowId::Value next_id_ = 0;
+  std::vector<FlowId> free_ids_;  // ids of finished flows, reused
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;
   std::vector<std::uint64_t> link_bytes_;
 };

@@ -144,13 +144,17 @@ TEST_CASE("flow network: bytes are conserved: each flow's rate integrates to its
   // 200 random flows (fixed seed 5) between random GPU pairs of the small cluster, started in 4 waves 20 us apart.
   // Between two events the model's rates are constant, so summing rate x interval over the run gives the bytes each
   // flow moved: it must equal the flow's size (to 1e-6, the rounding of event times to picoseconds), every flow must
-  // end exactly once, and the bytes counted leaving GPUs must equal those entering GPUs and the sizes' total.
+  // end exactly once, and the bytes counted leaving GPUs must equal those entering GPUs and the sizes' total. Ids of
+  // finished flows are reused, so the test keeps which flow holds each id.
   const topology::Cluster cluster(testing::small_cluster());
   FlowNetwork network(cluster, {}, 0.0);
   core::RngStream rng(5, "conservation");
   std::vector<double> sizes;
   std::vector<double> moved;
   std::vector<int> endings;
+  std::vector<FlowId> id_of;            // by flow
+  std::vector<std::size_t> flow_of_id;  // by id: the flow holding it now
+  std::vector<bool> alive;
   std::uint64_t total = 0;
   auto start_wave = [&] {
     for (int i = 0; i < 50; ++i) {
@@ -158,7 +162,11 @@ TEST_CASE("flow network: bytes are conserved: each flow's rate integrates to its
       auto dst = static_cast<GpuId::Value>(rng.uniform_below(7));
       if (dst >= src) ++dst;
       const Bytes size(1 + rng.uniform_below(4'000'000));
-      network.start_flow({GpuId(src), GpuId(dst), size});
+      const FlowId id = network.start_flow({GpuId(src), GpuId(dst), size});
+      if (flow_of_id.size() <= id.index()) flow_of_id.resize(id.index() + 1);
+      flow_of_id[id.index()] = sizes.size();
+      id_of.push_back(id);
+      alive.push_back(true);
       sizes.push_back(static_cast<double>(size.count()));
       moved.push_back(0.0);
       endings.push_back(0);
@@ -173,10 +181,16 @@ TEST_CASE("flow network: bytes are conserved: each flow's rate integrates to its
     const Time next = std::min(network.next_completion(), wave_at);
     if (next.is_infinite()) break;
     const double dt = units::to_seconds(next - network.now());
-    for (std::size_t f = 0; f < moved.size(); ++f) moved[f] += network.rate(FlowId(static_cast<FlowId::Value>(f))) * dt;
+    for (std::size_t f = 0; f < moved.size(); ++f) {
+      if (alive[f]) moved[f] += network.rate(id_of[f]) * dt;
+    }
     done.clear();
     network.advance_to(next, done);
-    for (const FlowId f : done) ++endings[f.index()];
+    for (const FlowId id : done) {
+      const std::size_t f = flow_of_id[id.index()];
+      ++endings[f];
+      alive[f] = false;
+    }
     if (next == wave_at) {
       start_wave();
       ++waves;

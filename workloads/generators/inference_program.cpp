@@ -28,10 +28,11 @@
 // The compute stream runs A.attn B.attn A.experts B.experts A.shared B.shared A'.attn: A's dispatch hides under
 // B.attn, B's under A.experts, A's combine under B.experts and A.shared, B's under the shared experts.
 //
-// Dense layers keep the stage count, their FFN in the third stage. The embedding opens the first layer's first
-// stage; the head has a stage of its own after the last layer; each MTP module (decode) is one more MoE layer whose
-// embedding part (embedding, norms, projection) opens its first stage, followed by a stage for its head. One
-// micro-batch runs its stages in order.
+// Dense layers keep the stage count, their FFN in the third stage. One micro-batch runs its stages in order.
+// The embedding and the output head run once over the rank's whole batch, before and after the layers (SGLang
+// splits the batch for the layers only; a head per micro-batch would read its 1.85 GB of V3 weights twice). Each
+// MTP module (decode) follows as one more layer, interleaved the same way, its embedding part (embedding, norms,
+// projection) opening its first stage; then its head, once.
 #include "workloads/generators/inference_program.hpp"
 
 #include <array>
@@ -53,7 +54,42 @@ constexpr std::size_t segment_count = segment_names.size();
 
 using Stage = std::vector<ProgramItem>;
 
-std::int64_t share(std::int64_t n, int parts, int i) { return n / parts + (i < n % parts ? 1 : 0); }
+// Sequences (decode) or prompts (prefill) of the rank's batch, and of micro-batch `mb`: as even as can be.
+std::int64_t rank_sequences(const InferenceSpec& spec) {
+  return spec.phase == InferencePhase::decode ? spec.batch_per_rank : spec.batch_per_rank / spec.context_len;
+}
+std::int64_t micro_batch_sequences(const InferenceSpec& spec, int mb) {
+  const std::int64_t n = rank_sequences(spec);
+  return n / spec.micro_batches + (mb < n % spec.micro_batches ? 1 : 0);
+}
+
+// What the layers of `sequences` sequences compute, as op_costs counts it: decode verifies 1 + mtp_depth tokens
+// per sequence against the KV cache, prefill runs whole prompts.
+LayerBatch layer_batch(const ModelConfig& config, const InferenceSpec& spec, std::int64_t sequences) {
+  LayerBatch b;
+  const bool decode = spec.phase == InferencePhase::decode;
+  b.seq_len = decode ? 1 + spec.mtp_depth : spec.context_len;
+  b.tokens = sequences * b.seq_len;
+  b.kv_len = decode ? spec.context_len : 0;
+  if (config.is_moe()) {
+    // Uniform routing: a rank receives on average as many (token, expert) pairs as it sends.
+    b.routed_tokens = b.tokens * config.experts_per_token;
+    b.local_experts = (config.routed_experts + spec.ranks - 1) / spec.ranks;
+  }
+  return b;
+}
+
+// The head's batch: decode scores every verified token, prefill only each prompt's last one.
+LayerBatch head_batch(const ModelConfig& config, const InferenceSpec& spec, std::int64_t sequences) {
+  LayerBatch b = layer_batch(config, spec, sequences);
+  if (spec.phase == InferencePhase::prefill) {
+    b.tokens = sequences;
+    b.seq_len = 1;
+  }
+  b.routed_tokens = 0;
+  b.local_experts = 0;
+  return b;
+}
 
 // An op's name without the "mtpK." prefix of MTP modules.
 std::string_view base_name(std::string_view name) {
@@ -111,7 +147,8 @@ class BlockCosts {
   void emit(Segment s, const std::string& prefix, Stage& stage) const {
     const auto& items = segments_[static_cast<std::size_t>(s)];
     for (ProgramItem item : items) {
-      item.name = fmt::format("{}.{}", prefix, segment_names[static_cast<std::size_t>(s)]);
+      const std::string_view segment = segment_names[static_cast<std::size_t>(s)];
+      item.name = prefix.empty() ? std::string(segment) : fmt::format("{}.{}", prefix, segment);
       if (items.size() > 1) item.name += fmt::format(".{}", to_string(item.dtype));
       stage.push_back(std::move(item));
     }
@@ -127,50 +164,38 @@ class StageBuilder {
   StageBuilder(const ModelConfig& config, const InferenceSpec& spec, int mb, Program& program)
       : config_(config), spec_(spec), mb_(mb), decode_(spec.phase == InferencePhase::decode), program_(program) {}
 
-  // `block` names the layer ("L12") or MTP module ("MTP1"); empty for the main model's head.
+  // A layer ("L12") or an MTP module's block ("MTP1"), without any head.
   void add_block(const std::string& block, const std::vector<OpCost>& ops, bool moe) {
     const BlockCosts costs(ops, decode_, moe);
-    const std::string own = block.empty() ? fmt::format("mb{}", mb_) : fmt::format("{}.mb{}", block, mb_);
-    // The main model's embedding and head read "mb0.embed", "mb0.head"; an MTP module's keep its name.
-    const std::string outer = block.starts_with("MTP") ? own : fmt::format("mb{}", mb_);
-    const bool layer = costs.has(Segment::attn) || costs.has(Segment::attn0);
-    if (layer) {
-      std::vector<Stage> s(decode_ ? 5 : 3);
-      costs.emit(Segment::embed, outer, s[0]);
-      if (decode_) {
-        costs.emit(Segment::attn0, own, s[0]);
-        costs.emit(Segment::attn1, own, s[1]);
-        costs.emit(Segment::gate, own, s[1]);
-      } else {
-        costs.emit(Segment::attn, own, s[0]);
-        costs.emit(Segment::gate, own, s[0]);
-      }
-      if (moe) {
-        const std::size_t dispatch = add_comm(own, CollectiveOp::moe_dispatch);
-        const std::size_t combine = add_comm(own, CollectiveOp::moe_combine);
-        ++moe_blocks_;
-        Stage& issue_dispatch = decode_ ? s[2] : s[0];
-        Stage& experts = decode_ ? s[3] : s[1];
-        Stage& wait_combine = decode_ ? s[4] : s[2];
-        issue_dispatch.push_back(comm_item(ProgramItem::Kind::issue, dispatch));
-        costs.emit(Segment::shared, own, s[2]);
-        experts.push_back(comm_item(ProgramItem::Kind::wait, dispatch));
-        costs.emit(Segment::experts, own, experts);
-        experts.push_back(comm_item(ProgramItem::Kind::issue, combine));
-        wait_combine.push_back(comm_item(ProgramItem::Kind::wait, combine));
-      } else {
-        costs.emit(Segment::ffn, own, decode_ ? s[2] : s[1]);
-      }
-      for (Stage& stage : s) stages_.push_back(std::move(stage));
+    const std::string own = fmt::format("{}.mb{}", block, mb_);
+    std::vector<Stage> s(decode_ ? 5 : 3);
+    costs.emit(Segment::embed, own, s[0]);
+    if (decode_) {
+      costs.emit(Segment::attn0, own, s[0]);
+      costs.emit(Segment::attn1, own, s[1]);
+      costs.emit(Segment::gate, own, s[1]);
+    } else {
+      costs.emit(Segment::attn, own, s[0]);
+      costs.emit(Segment::gate, own, s[0]);
     }
-    if (costs.has(Segment::head)) {
-      Stage head;
-      costs.emit(Segment::head, outer, head);
-      stages_.push_back(std::move(head));
+    if (moe) {
+      const std::size_t dispatch = add_comm(own, CollectiveOp::moe_dispatch);
+      const std::size_t combine = add_comm(own, CollectiveOp::moe_combine);
+      ++moe_blocks_;
+      Stage& experts = decode_ ? s[3] : s[1];
+      (decode_ ? s[2] : s[0]).push_back(comm_item(ProgramItem::Kind::issue, dispatch));
+      costs.emit(Segment::shared, own, s[2]);
+      experts.push_back(comm_item(ProgramItem::Kind::wait, dispatch));
+      costs.emit(Segment::experts, own, experts);
+      experts.push_back(comm_item(ProgramItem::Kind::issue, combine));
+      (decode_ ? s[4] : s[2]).push_back(comm_item(ProgramItem::Kind::wait, combine));
+    } else {
+      costs.emit(Segment::ffn, own, decode_ ? s[2] : s[1]);
     }
+    for (Stage& stage : s) stages_.push_back(std::move(stage));
   }
 
-  std::vector<Stage> take() { return std::move(stages_); }
+  std::vector<Stage> take() { return std::exchange(stages_, {}); }
 
  private:
   std::size_t add_comm(const std::string& prefix, CollectiveOp kind) {
@@ -178,7 +203,7 @@ class StageBuilder {
     comm.name = fmt::format("{}.{}", prefix, kind == CollectiveOp::moe_dispatch ? "dispatch" : "combine");
     comm.kind = kind;
     comm.moe.low_latency = decode_;
-    comm.moe.tokens_per_rank = micro_batch_layers(config_, spec_, mb_).tokens;
+    comm.moe.tokens_per_rank = layer_batch(config_, spec_, micro_batch_sequences(spec_, mb_)).tokens;
     comm.moe.hidden = config_.hidden;
     comm.moe.payload = kind == CollectiveOp::moe_dispatch ? spec_.dispatch_payload : spec_.combine_payload;
     comm.moe.sms = spec_.normal_sms;
@@ -214,6 +239,11 @@ std::vector<ProgramItem> interleave(std::vector<std::vector<Stage>> micro_batche
     for (Stage& stage : micro_batches[0]) append(stage);
     return items;
   }
+  for (auto& stages : micro_batches) {
+    for (Stage& stage : stages) {
+      for (ProgramItem& item : stage) item.overlapped = true;
+    }
+  }
   DSIM_CHECK(micro_batches.size() == 2 && micro_batches[0].size() == micro_batches[1].size(),
              "dual micro-batch overlap needs two micro-batches of equal stage counts");
   const std::size_t n = micro_batches[0].size();
@@ -224,61 +254,53 @@ std::vector<ProgramItem> interleave(std::vector<std::vector<Stage>> micro_batche
   return items;
 }
 
+// The part `segment` of `ops` as a stage of its own, run once for the whole batch.
+Stage whole_batch(const std::vector<OpCost>& ops, Segment segment, const std::string& prefix) {
+  Stage stage;
+  BlockCosts(ops, false, false).emit(segment, prefix, stage);
+  return stage;
+}
+
+void append_items(std::vector<ProgramItem>& items, std::vector<ProgramItem> more) {
+  for (ProgramItem& item : more) items.push_back(std::move(item));
+}
+
 }  // namespace
-
-LayerBatch micro_batch_layers(const ModelConfig& config, const InferenceSpec& spec, int mb) {
-  LayerBatch b;
-  if (spec.phase == InferencePhase::decode) {
-    b.seq_len = 1 + spec.mtp_depth;
-    b.tokens = share(spec.batch_per_rank, spec.micro_batches, mb) * b.seq_len;
-    b.kv_len = spec.context_len;
-  } else {
-    b.seq_len = spec.context_len;
-    b.tokens = share(spec.batch_per_rank / spec.context_len, spec.micro_batches, mb) * b.seq_len;
-  }
-  if (config.is_moe()) {
-    // Uniform routing: a rank receives on average as many (token, expert) pairs as it sends.
-    b.routed_tokens = b.tokens * config.experts_per_token;
-    b.local_experts = (config.routed_experts + spec.ranks - 1) / spec.ranks;
-  }
-  return b;
-}
-
-LayerBatch micro_batch_head(const ModelConfig& config, const InferenceSpec& spec, int mb) {
-  LayerBatch b = micro_batch_layers(config, spec, mb);
-  if (spec.phase == InferencePhase::prefill) {
-    b.tokens /= b.seq_len;
-    b.seq_len = 1;
-  }
-  b.routed_tokens = 0;
-  b.local_experts = 0;
-  return b;
-}
 
 Program build_program(const ModelConfig& config, const InferenceSpec& spec) {
   const int layers = spec.layers == 0 ? config.layers : spec.layers;
   const Pass forward = Pass::forward;
+  const std::int64_t all = rank_sequences(spec);
+  const std::size_t delta = spec.phase == InferencePhase::decode ? 2 : 0;
   Program program;
-  std::vector<std::vector<Stage>> stages;
+  // Micro-batch by micro-batch: the layers, then each MTP module's block (its stage lists interleave apart).
+  std::vector<std::vector<Stage>> main(static_cast<std::size_t>(spec.micro_batches));
+  std::vector<std::vector<std::vector<Stage>>> mtp(static_cast<std::size_t>(spec.mtp_depth), main);
   for (int mb = 0; mb < spec.micro_batches; ++mb) {
-    const LayerBatch batch = micro_batch_layers(config, spec, mb);
+    const LayerBatch batch = layer_batch(config, spec, micro_batch_sequences(spec, mb));
+    const auto m = static_cast<std::size_t>(mb);
     StageBuilder builder(config, spec, mb, program);
     for (int layer = 0; layer < layers; ++layer) {
-      std::vector<OpCost> ops = layer_ops(config, layer, batch, spec.precision, forward);
-      if (layer == 0) {
-        std::vector<OpCost> embedding = embedding_ops(config, batch, spec.precision, forward);
-        ops.insert(ops.begin(), embedding.begin(), embedding.end());
-      }
-      builder.add_block(fmt::format("L{}", layer), ops, config.is_moe() && layer >= config.dense_layers);
+      builder.add_block(fmt::format("L{}", layer), layer_ops(config, layer, batch, spec.precision, forward),
+                        config.is_moe() && layer >= config.dense_layers);
     }
-    builder.add_block("", head_ops(config, micro_batch_head(config, spec, mb), spec.precision, forward), false);
+    main[m] = builder.take();
     for (int module = 0; module < spec.mtp_depth; ++module) {
       builder.add_block(fmt::format("MTP{}", module + 1), mtp_ops(config, module, batch, spec.precision, forward),
                         config.is_moe());
+      mtp[static_cast<std::size_t>(module)][m] = builder.take();
     }
-    stages.push_back(builder.take());
   }
-  program.items = interleave(std::move(stages), spec.phase == InferencePhase::decode ? 2 : 0);
+  const LayerBatch whole = layer_batch(config, spec, all);
+  const LayerBatch head = head_batch(config, spec, all);
+  program.items = whole_batch(embedding_ops(config, whole, spec.precision, forward), Segment::embed, "");
+  append_items(program.items, interleave(std::move(main), delta));
+  append_items(program.items, whole_batch(head_ops(config, head, spec.precision, forward), Segment::head, ""));
+  for (int module = 0; module < spec.mtp_depth; ++module) {
+    append_items(program.items, interleave(std::move(mtp[static_cast<std::size_t>(module)]), delta));
+    append_items(program.items, whole_batch(mtp_ops(config, module, head, spec.precision, forward), Segment::head,
+                                      fmt::format("MTP{}", module + 1)));
+  }
   return program;
 }
 

@@ -32,7 +32,8 @@ struct ProgramItem {
   double flops = 0.0;
   Dtype dtype = Dtype::bf16;
   std::uint64_t bytes = 0;
-  std::size_t comm = 0;  // issue, wait: index in Program::comms
+  std::size_t comm = 0;   // issue, wait: index in Program::comms
+  bool overlapped = false;  // compute: runs beside the other micro-batch's communication
 };
 
 struct Program {
@@ -40,13 +41,8 @@ struct Program {
   std::vector<ProgramComm> comms;  // each issued once and waited for once
 };
 
-// The per-micro-batch stage lists, interleaved as described in inference_program.cpp. `spec` must be valid
-// (find_inference_problem).
+// The embedding, the micro-batches' layers interleaved as described in inference_program.cpp, the head, then each
+// MTP module's block interleaved and its head. `spec` must be valid (find_inference_problem).
 Program build_program(const ModelConfig& config, const InferenceSpec& spec);
-
-// The layer batch of micro-batch `mb` (tokens through attention and experts, as op_costs counts them).
-LayerBatch micro_batch_layers(const ModelConfig& config, const InferenceSpec& spec, int mb);
-// The head's batch of micro-batch `mb`: decode scores every verified token; prefill only each prompt's last one.
-LayerBatch micro_batch_head(const ModelConfig& config, const InferenceSpec& spec, int mb);
 
 }  // namespace dsim::workloads::generators::detail

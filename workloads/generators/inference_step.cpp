@@ -88,10 +88,9 @@ StepTrace make_inference_step(const ModelConfig& config, const InferenceSpec& sp
     call.moe = c.moe;
     calls.push_back(trace.add_call(call));
   }
-  // Prefill's normal kernels keep their SMs for the whole overlapped step (SGLang gives DeepGEMM the rest);
+  // Prefill's normal kernels keep their SMs through the overlapped layers (SGLang gives DeepGEMM the rest);
   // decode's low-latency kernels release them once their writes are issued.
-  const int reserved_sms =
-      spec.phase == InferencePhase::prefill && spec.micro_batches > 1 ? spec.normal_sms : 0;
+  const int reserved_sms = spec.phase == InferencePhase::prefill ? spec.normal_sms : 0;
 
   for (const RankId rank : ranks) {
     std::vector<OpId> issued(program.comms.size());
@@ -113,7 +112,7 @@ StepTrace make_inference_step(const ModelConfig& config, const InferenceSpec& sp
           op.dtype = item.dtype;
           op.bytes = Bytes(item.bytes);
           op.phase = Phase::forward;
-          op.reserved_sms = reserved_sms;
+          op.reserved_sms = item.overlapped ? reserved_sms : 0;
           last_compute = trace.add(std::move(op));
           break;
         }

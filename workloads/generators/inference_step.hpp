@@ -64,9 +64,10 @@ std::optional<std::string> find_inference_problem(const ModelConfig& config, con
 InferenceFigures inference_figures(const InferenceSpec& spec);
 
 // The step on ranks 0..spec.ranks-1 of a trace of rank_count ranks. Every rank runs the same program on streams
-// "compute" and "comm"; op names read "L12.mb1.attn0.fp8", "L12.mb1.dispatch", "mb0.head", "MTP1.mb0.experts.fp8"
-// (a compute op per part and numeric format), all Phase::forward. Throws InputError with the problem
-// find_inference_problem gives.
+// "compute" and "comm" (inference_program.cpp explains the order): one compute op per part of a layer and numeric
+// format ("L12.mb1.attn0.fp8", "L12.mb1.gate", "MTP1.mb0.experts.bf16"), a collective op per dispatch and combine
+// ("L12.mb1.dispatch"), the embedding and head once for the whole batch ("embed", "head", "MTP1.head"); all
+// Phase::forward. Throws InputError with the problem find_inference_problem gives.
 StepTrace make_inference_step(const ModelConfig& config, const InferenceSpec& spec, int rank_count);
 
 }  // namespace dsim::workloads::generators

@@ -2,8 +2,8 @@
 // Building a training step in three passes over the schedule:
 // 1. every rank's chunk passes become ops, in the rank's schedule order: compute kernels on the "compute" stream,
 //    dispatch/combine calls on the "comm" stream, each segment waiting for the one before it in its chunk. A
-//    DualPipe "F&B" pair interleaves its two chunks: the compute stream alternates forward and backward segments
-//    (forward first), the comm stream backward and forward (backward first), so the backward's combine-gradient
+//    DualPipe "F&B" pair interleaves its two chunks: the compute stream alternates forward and backward runs of
+//    compute (one layer part each, forward first), the comm stream backward and forward calls (backward first), so the backward's combine-gradient
 //    runs under the forward's attention, the forward's dispatch under the backward's MLP, and so on ([R] 3.2.1,
 //    Figure 4). All ranks of an EP group run the same schedule, so they join each call in the same order.
 // 2. stages are chained: the next stage of a micro-batch waits for an activation (forward) or gradient (backward)
@@ -177,8 +177,12 @@ class Builder {
           if (next[c] >= segs.size()) continue;
           const bool is_compute = segs[next[c]].kind == Segment::Kind::compute;
           if (is_compute != (stream == 0)) continue;
-          emit_segment(chunks[c], next[c], first, members, group, prev[c]);
-          ++next[c];
+          // A turn takes one communication, or the whole run of compute up to the chunk's next communication
+          // (a layer part's kernels stay together, as DualPipe pairs parts, not kernels).
+          do {
+            emit_segment(chunks[c], next[c], first, members, group, prev[c]);
+            ++next[c];
+          } while (is_compute && next[c] < segs.size() && segs[next[c]].kind == Segment::Kind::compute);
           turn = (c + 1) % chunks.size();
           progressed = true;
           break;
