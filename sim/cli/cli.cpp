@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/cli/cli.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
@@ -143,7 +144,7 @@ int run_command(const CommandLine& line, std::ostream& out) {
   const run::RunOutput output = simulation.run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  const report::RunView view{scenario, simulation.cluster(), output};
+  const report::RunView view{scenario, simulation.cluster(), output, report::detail_ranks(scenario, output.trace)};
   // Render everything before touching the disk, so a failure leaves no partial set of files.
   const std::vector<std::pair<std::string, std::string>> files = {
       {"summary.json", report::summary_json(view)},
@@ -159,6 +160,11 @@ int run_command(const CommandLine& line, std::ostream& out) {
   if (!line.quiet) {
     out << report::summary_text(view, wall);
     out << fmt::format("wrote      {}/{{summary.json, ops.csv, links.csv, timeline.json}}\n", folder.string());
+    if (!view.detail.empty()) {
+      const auto shown = std::count(view.detail.begin(), view.detail.end(), true);
+      out << fmt::format("detail     ops.csv and timeline.json show {} of {} ranks (/report/detail_ranks)\n", shown,
+                         view.detail.size());
+    }
   }
   return 0;
 }

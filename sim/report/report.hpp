@@ -19,8 +19,15 @@ struct RunView {
   const topology::Cluster& cluster;
   const run::RunOutput& run;  // the trace that ran, its replay and the workload's figures
   const workloads::StepTrace& trace() const { return run.trace; }
+  // Whether ops.csv and timeline.json show this rank (/report/detail_ranks).
+  bool detailed(RankId rank) const { return detail.empty() || detail[rank.index()]; }
+  std::vector<bool> detail;  // by rank; empty: every rank
   const replay::ReplayResult& result() const { return run.result; }
 };
+
+// The ranks ops.csv and timeline.json show: /report/detail_ranks, or all, or 16 evenly spaced when the trace is
+// larger than /report/detail_max_ops. Empty: every rank.
+std::vector<bool> detail_ranks(const scenario::Scenario& scenario, const workloads::StepTrace& trace);
 
 // summary.json: makespan, op and byte counts with their breakdowns, per-rank times, the resolved scenario.
 std::string summary_json(const RunView& run);

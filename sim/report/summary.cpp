@@ -69,6 +69,11 @@ std::string summary_json(const RunView& run) {
                      {"wait_s", seconds(rank.wait)}});
   }
   out["ranks"] = std::move(ranks);
+  Json detail = Json::array();
+  for (std::size_t r = 0; r < run.detail.size(); ++r) {
+    if (run.detail[r]) detail.push_back(r);
+  }
+  out["detail_ranks"] = run.detail.empty() ? Json("all") : std::move(detail);
   const StepBreakdown breakdown = step_breakdown(run);
   out["breakdown"] = breakdown_json(breakdown);
   if (auto workload = workload_json(run, breakdown); !workload.is_null()) {

@@ -29,7 +29,9 @@ std::string timeline_json(const RunView& run) {
   // Name the processes and threads that carry ops, in rank then stream order.
   std::vector<std::vector<bool>> used(static_cast<std::size_t>(trace.rank_count()),
                                       std::vector<bool>(trace.stream_names().size(), false));
-  for (const auto& op : trace.ops()) used[op.rank.index()][op.stream.index()] = true;
+  for (const auto& op : trace.ops()) {
+    if (run.detailed(op.rank)) used[op.rank.index()][op.stream.index()] = true;
+  }
   for (std::size_t rank = 0; rank < used.size(); ++rank) {
     bool any = false;
     for (std::size_t s = 0; s < used[rank].size(); ++s) {
@@ -49,11 +51,20 @@ std::string timeline_json(const RunView& run) {
 
   for (std::size_t i = 0; i < trace.ops().size(); ++i) {
     const auto& op = trace.ops()[i];
+    if (!run.detailed(op.rank)) continue;
     const auto& record = run.result().ops[i];
     std::string args;
     if (op.kind == workloads::OpKind::compute) {
-      args = fmt::format(R"("source":"{}")", to_string(record.source));
-      if (!op.duration) args += fmt::format(R"(,"flops":{},"dtype":"{}")", op.flops, to_string(op.dtype));
+      args = fmt::format(R"("source":"{}","phase":"{}")", to_string(record.source), to_string(op.phase));
+      if (!op.duration) {
+        args += fmt::format(R"(,"flops":{},"dtype":"{}","bytes":{})", op.flops, to_string(op.dtype),
+                            op.bytes.count());
+      }
+    } else if (op.kind == workloads::OpKind::collective) {
+      const auto& call = trace.call(op.call);
+      args = fmt::format(R"("call":{},"collective":"{}","ranks":{},"phase":"{}","waited_us":{})", op.call.value(),
+                         to_string(call.kind), trace.group(call.group).size(), to_string(op.phase),
+                         units::format_us(record.start - record.ready));
     } else {
       args = fmt::format(R"("peer":{},"bytes":{},"waited_us":{})", op.peer.value(), op.size.count(),
                          units::format_us(record.start - record.ready));
@@ -69,6 +80,7 @@ std::string timeline_json(const RunView& run) {
     const auto& transfer = trace.transfers()[t];
     const auto& send = trace.op(transfer.send);
     const auto& recv = trace.op(transfer.recv);
+    if (!run.detailed(send.rank) || !run.detailed(recv.rank)) continue;
     const auto& send_record = run.result().ops[transfer.send.index()];
     const auto& recv_record = run.result().ops[transfer.recv.index()];
     event(fmt::format(R"({{"ph":"s","name":"transfer","cat":"transfer","id":{},"pid":{},"tid":{},"ts":{}}})", t,

@@ -43,6 +43,8 @@ struct Scenario {
   // endpoint with 1 or 2 decimals); no label: no row.
   std::string table_label;
   int per_endpoint_decimals = 2;
+  std::vector<int> detail_ranks;  // ops.csv / timeline.json ranks; empty: automatic (see /report/detail_ranks)
+  std::int64_t detail_max_ops = 2000000;
   bool has_comm = false;
   CommSpec comm;
   bool has_workload = false;

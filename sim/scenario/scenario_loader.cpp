@@ -219,6 +219,14 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
   ObjectReader report = root.object("report");
   scenario.table_label = report.optional_string("table_label").value_or("");
   scenario.per_endpoint_decimals = static_cast<int>(report.integer("cost_per_endpoint_decimals"));
+  for (const std::int64_t rank : report.integers("detail_ranks")) {
+    if (rank < 0 || rank >= scenario.cluster.gpu_count()) {
+      throw report.error("detail_ranks", fmt::format("{} is not a rank of the cluster (0 to {})", rank,
+                                                     scenario.cluster.gpu_count() - 1));
+    }
+    scenario.detail_ranks.push_back(static_cast<int>(rank));
+  }
+  scenario.detail_max_ops = report.integer("detail_max_ops");
   report.finish();
   scenario.models = read_models(root.object("models"));
   if (auto comm = root.optional_object("comm")) {

@@ -24,6 +24,15 @@ ParamTable make_scenario_params() {
   t.integer("/report/cost_per_endpoint_decimals", "`dsim topo`: decimals of the row's cost per endpoint, in $k.")
       .defaults(2)
       .in_range(0, 3);
+  t.array("/report/detail_ranks", ParamType::integer,
+          "`dsim run`: ranks whose ops go into ops.csv and timeline.json (summary.json always covers all). Empty: "
+          "every rank when the trace has at most detail_max_ops ops, otherwise 16 ranks evenly spaced (rank "
+          "i x ranks / 16: for a PP16 layout, the first GPU of each pipeline stage).")
+      .defaults(nlohmann::json::array());
+  t.integer("/report/detail_max_ops", "`dsim run`: the most ops ops.csv and timeline.json hold before ranks are "
+                                      "sampled (a timeline much larger than this no longer opens in Perfetto).")
+      .defaults(2000000)
+      .at_least(1);
 
   t.object("/models", "Which performance models time the run, and their parameters.");
   t.object("/models/network", "The network model.");
