@@ -8,7 +8,7 @@
 #include "sim/replay/replay.hpp"
 
 #include <deque>
-#include <map>
+#include <limits>
 #include <utility>
 
 #include "models/collectives/plan_runner.hpp"
@@ -28,20 +28,37 @@ class Replayer {
     DSIM_CHECK(trace.rank_count() <= cluster.gpu_count(), "trace has {} ranks, cluster {} GPUs", trace.rank_count(),
                cluster.gpu_count());
     const std::size_t n = trace.ops().size();
+    DSIM_CHECK(n < none, "a trace of {} ops is more than the replay indexes", n);
     records_.resize(n);
     waiting_.assign(n, 0);
-    dependents_.resize(n);
-    std::map<std::pair<std::uint32_t, std::uint32_t>, std::size_t> last_on_stream;
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto& op = trace.ops()[i];
-      for (const OpId dep : op.deps) {
-        DSIM_CHECK(dep.index() < n, "op '{}' depends on op {} of {}", op.name, dep.value(), n);
-        add_dependency(dep.index(), i);
+    // Dependents in one pool (CSR), built in two passes over the same edges: counts, then entries. A training step
+    // has tens of millions of edges; a vector per op would double the replay's memory.
+    const std::size_t streams = trace.stream_names().size();
+    std::vector<std::uint32_t> last_on_stream;
+    auto for_each_edge = [&](auto&& edge) {
+      last_on_stream.assign(static_cast<std::size_t>(trace.rank_count()) * streams, none);
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto& op = trace.ops()[i];
+        for (const OpId dep : op.deps) {
+          DSIM_CHECK(dep.index() < n, "op '{}' depends on op {} of {}", op.name, dep.value(), n);
+          edge(dep.index(), i);
+        }
+        std::uint32_t& last = last_on_stream[op.rank.index() * streams + op.stream.index()];
+        if (last != none) edge(last, i);
+        last = static_cast<std::uint32_t>(i);
       }
-      const auto key = std::make_pair(op.rank.value(), op.stream.value());
-      if (const auto it = last_on_stream.find(key); it != last_on_stream.end()) add_dependency(it->second, i);
-      last_on_stream[key] = i;
-    }
+    };
+    dependents_begin_.assign(n + 1, 0);
+    for_each_edge([&](std::size_t before, std::size_t after) {
+      ++dependents_begin_[before + 1];
+      ++waiting_[after];
+    });
+    for (std::size_t i = 0; i < n; ++i) dependents_begin_[i + 1] += dependents_begin_[i];
+    dependents_.resize(dependents_begin_[n]);
+    std::vector<std::uint64_t> fill(dependents_begin_.begin(), dependents_begin_.end() - 1);
+    for_each_edge([&](std::size_t before, std::size_t after) {
+      dependents_[fill[before]++] = static_cast<std::uint32_t>(after);
+    });
     finished_.assign(n, false);
     sides_ready_.assign(trace.transfers().size(), 0);
     call_ready_.assign(trace.calls().size(), 0);
@@ -82,10 +99,7 @@ class Replayer {
     void handle(core::Engine&, const core::Event& event) override { owner->on_compute_done(event.payload); }
   };
 
-  void add_dependency(std::size_t before, std::size_t after) {
-    dependents_[before].push_back(after);
-    ++waiting_[after];
-  }
+  static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
 
   void on_compute_done(std::uint64_t op) {
     finish(static_cast<std::size_t>(op));
@@ -116,7 +130,8 @@ class Replayer {
   void finish(std::size_t op) {
     records_[op].end = engine_.now();
     finished_[op] = true;
-    for (const std::size_t next : dependents_[op]) {
+    for (std::uint64_t k = dependents_begin_[op]; k < dependents_begin_[op + 1]; ++k) {
+      const std::uint32_t next = dependents_[k];
       if (--waiting_[next] == 0) ready_.push_back(next);
     }
   }
@@ -196,7 +211,8 @@ class Replayer {
 
   std::vector<OpRecord> records_;
   std::vector<std::uint32_t> waiting_;
-  std::vector<std::vector<std::size_t>> dependents_;
+  std::vector<std::uint64_t> dependents_begin_;  // dependents of op i: dependents_[begin[i], begin[i + 1])
+  std::vector<std::uint32_t> dependents_;
   std::vector<bool> finished_;
   std::vector<std::uint8_t> sides_ready_;
   std::vector<std::uint32_t> call_ready_;

@@ -197,8 +197,8 @@ class Builder {
   void emit_segment(const Emitting& chunk, std::size_t index, int first, int members, GroupId group,
                     std::vector<OpId>& prev) {
     const Segment& seg = (*chunk.segments)[index];
-    const std::string name = fmt::format("mb{}.s{}.{}.{}", chunk.microbatch, chunk.stage,
-                                         schedules::to_string(chunk.pass), seg.name);
+    const OpName name(fmt::format("mb{}.s{}.{}.{}", chunk.microbatch, chunk.stage, schedules::to_string(chunk.pass),
+                                  seg.name));  // one shared text for every member's op
     CallId call;
     if (seg.kind != Segment::Kind::compute) {
       CollectiveCall c;
@@ -250,13 +250,15 @@ class Builder {
         const int m = item.microbatch;
         const int s = schedule_.stage_of(m, {p, item.chunk});
         const auto path = schedule_.path(m);
+        const Names fwd{fmt::format("mb{}.s{}.fwd.send", m, s), fmt::format("mb{}.s{}.fwd.recv", m, s)};
+        const Names bwd{fmt::format("mb{}.s{}.bwd.send", m, s), fmt::format("mb{}.s{}.bwd.recv", m, s)};
         for (int d = 0; d < layout_.dp(); ++d) {
           const Ends& self = ends(d, m, s, item.pass);
           if (!self.first.valid()) continue;  // a chunk without ops
           if (item.pass == ChunkPass::forward && s + 1 < schedule_.stages()) {
             const ChunkPass next_pass = ChunkPass::forward;
             link(d, p, path[static_cast<std::size_t>(s + 1)].rank, self.last, ends(d, m, s + 1, next_pass).first,
-                 message, "fwd", m, s);
+                 message, "fwd", fwd, m, s);
           }
           const bool backward = item.pass == ChunkPass::backward || item.pass == ChunkPass::backward_input;
           if (backward) {
@@ -266,7 +268,7 @@ class Builder {
             if (s > 0) {
               // DualPipe runs some backwards whole and some split; the previous stage's may be either.
               const OpId next = backward_of(d, m, s - 1).first;
-              link(d, p, path[static_cast<std::size_t>(s - 1)].rank, self.last, next, message, "bwd", m, s);
+              link(d, p, path[static_cast<std::size_t>(s - 1)].rank, self.last, next, message, "bwd", bwd, m, s);
             }
           }
           if (item.pass == ChunkPass::backward_weight) {
@@ -283,7 +285,12 @@ class Builder {
     return whole.first.valid() ? whole : ends(d, m, s, ChunkPass::backward_input);
   }
 
-  void link(int d, int from_p, int to_p, OpId produced, OpId consumer, Bytes size, const char* kind, int m, int s) {
+  struct Names {
+    OpName send, recv;
+  };
+
+  void link(int d, int from_p, int to_p, OpId produced, OpId consumer, Bytes size, const char* kind,
+            const Names& names, int m, int s) {
     DSIM_CHECK(produced.valid() && consumer.valid(), "micro-batch {} stage {} has no op to chain", m, s);
     if (from_p == to_p) {
       trace_.add_dep(consumer, produced);
@@ -292,7 +299,7 @@ class Builder {
     const char* towards = to_p > from_p ? "next" : "prev";
     const char* from = to_p > from_p ? "prev" : "next";
     Op send;
-    send.name = fmt::format("mb{}.s{}.{}.send", m, s, kind);
+    send.name = names.send;
     send.rank = RankId(static_cast<RankId::Value>(layout_.rank_of(from_p, d)));
     send.kind = OpKind::send;
     send.stream = trace_.stream(fmt::format("pp.{}.send.{}", kind, towards));
@@ -301,7 +308,7 @@ class Builder {
     send.deps = {produced};
     send.phase = trace_.op(produced).phase;
     Op recv = send;
-    recv.name = fmt::format("mb{}.s{}.{}.recv", m, s, kind);
+    recv.name = names.recv;
     recv.rank = send.peer;
     recv.peer = send.rank;
     recv.kind = OpKind::recv;

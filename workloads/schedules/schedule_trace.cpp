@@ -90,12 +90,13 @@ StepTrace schedule_trace(const PipelineSchedule& schedule, const PassTimes& time
       op.rank = RankId(static_cast<RankId::Value>(r));
       op.stream = compute;
       op.duration = n == 2 ? times.overlapped : duration(order[i].pass);
+      std::string name;
       for (std::size_t k = i; k < i + n; ++k) {
         const ScheduleItem& item = order[k];
         const int s = stage(r, item);
         const int m = item.microbatch;
-        if (k > i) op.name += '&';
-        op.name += label(item, s);
+        if (k > i) name += '&';
+        name += label(item, s);
         switch (item.pass) {
           case ChunkPass::forward:
             if (s > 0) op.deps.push_back(table.at(m, s - 1, ChunkPass::forward));
@@ -113,6 +114,7 @@ StepTrace schedule_trace(const PipelineSchedule& schedule, const PassTimes& time
       const OpId self = table.at(order[i].microbatch, stage(r, order[i]), order[i].pass);
       std::sort(op.deps.begin(), op.deps.end());
       op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
+      op.name = std::move(name);
       const OpId id = trace.add(std::move(op));
       DSIM_CHECK(id == self, "schedule op {} was given id {}", id.value(), self.value());
       i += n - 1;

@@ -16,11 +16,15 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <ostream>
+#include <memory>
 #include <span>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "sim/core/dtype.hpp"
 #include "sim/core/ids.hpp"
@@ -38,6 +42,37 @@ enum class Phase : std::uint8_t { other, forward, backward, backward_input, back
 inline constexpr std::array<std::string_view, 6> phase_names = {"other",          "forward",         "backward",
                                                                 "backward_input", "backward_weight", "optimizer"};
 constexpr std::string_view to_string(Phase p) { return phase_names[static_cast<std::size_t>(p)]; }
+
+// An op's name. Generated steps give the same name to the op of every rank of a group and every data-parallel
+// replica, so names are shared text: one pointer per op instead of one string (a training step has ~15M ops).
+class OpName {
+ public:
+  OpName() = default;
+  OpName(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}  // NOLINT: implicit
+  OpName(const char* text) : OpName(std::string(text)) {}                                       // NOLINT: implicit
+  operator const std::string&() const { return str(); }                                        // NOLINT: implicit
+  const std::string& str() const {
+    static const std::string empty;
+    return text_ ? *text_ : empty;
+  }
+  std::size_t size() const { return str().size(); }
+  bool empty() const { return str().empty(); }
+  std::size_t find(std::string_view s, std::size_t pos = 0) const { return str().find(s, pos); }
+  std::size_t find(char c, std::size_t pos = 0) const { return str().find(c, pos); }
+  bool starts_with(std::string_view s) const { return str().starts_with(s); }
+  bool ends_with(std::string_view s) const { return str().ends_with(s); }
+  std::string substr(std::size_t pos, std::size_t n = std::string::npos) const { return str().substr(pos, n); }
+  const char* c_str() const { return str().c_str(); }
+  friend bool operator==(const OpName& a, const OpName& b) { return a.str() == b.str(); }
+  friend bool operator==(const OpName& a, std::string_view b) { return a.str() == b; }
+  friend bool operator==(const OpName& a, const char* b) { return a.str() == b; }
+  friend bool operator==(const OpName& a, const std::string& b) { return a.str() == b; }
+  friend std::ostream& operator<<(std::ostream& out, const OpName& name) { return out << name.str(); }
+  friend std::string operator+(const OpName& a, std::string_view b) { return a.str() + std::string(b); }
+
+ private:
+  std::shared_ptr<const std::string> text_;
+};
 
 using StreamId = DenseId<struct StreamIdTag>;
 using GroupId = DenseId<struct GroupIdTag>;
@@ -68,7 +103,7 @@ struct CollectiveCall {
 };
 
 struct Op {
-  std::string name;
+  OpName name;
   RankId rank;
   OpKind kind = OpKind::compute;
   StreamId stream;
@@ -155,3 +190,10 @@ class StepTrace {
 std::vector<OpId> find_deadlock(const StepTrace& trace);
 
 }  // namespace dsim::workloads
+
+template <>
+struct fmt::formatter<dsim::workloads::OpName> : fmt::formatter<std::string_view> {
+  auto format(const dsim::workloads::OpName& name, fmt::format_context& ctx) const {
+    return fmt::formatter<std::string_view>::format(name.str(), ctx);
+  }
+};
