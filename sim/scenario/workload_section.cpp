@@ -4,6 +4,11 @@
 // low-latency DeepEP kernels).
 #include "sim/scenario/workload_section.hpp"
 
+#include <array>
+#include <cctype>
+#include <string_view>
+#include <utility>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -36,8 +41,9 @@ workloads::ModelConfig read_model(ObjectReader m) {
   workloads::ModelConfig config = *workloads::find_model_config(m.choice("name"));
   if (const auto layers = m.optional_integer("layers")) {
     if (*layers <= config.dense_layers && config.is_moe()) {
-      throw m.error("layers", fmt::format("{} has {} dense layers first; keep at least one MoE layer (layers > {})",
-                                          config.name, config.dense_layers, config.dense_layers));
+      throw m.error("layers", fmt::format("{} starts with {} dense layer{}; keep at least one MoE layer (layers > {})",
+                                          config.name, config.dense_layers, config.dense_layers == 1 ? "" : "s",
+                                          config.dense_layers));
     }
     config.layers = static_cast<int>(*layers);
   }
@@ -46,14 +52,41 @@ workloads::ModelConfig read_model(ObjectReader m) {
   return config;
 }
 
-// A generator's InputError names a spec field (its `where`); re-throw it at that key of `reader`'s object.
+// The layout's spec fields that /workload/training spells differently.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 2> training_keys = {
+    {{"global_batch", "global_batch_sequences"}, {"micro_batch", "micro_batch_sequences"}}};
+
+bool identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+
+// Replaces each field name standing as a whole word with its scenario key.
+std::string respell(const std::string& text) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    bool replaced = false;
+    for (const auto& [from, to] : training_keys) {
+      const std::size_t end = i + from.size();
+      if (text.compare(i, from.size(), from) != 0) continue;
+      if ((i > 0 && identifier_char(text[i - 1])) || (end < text.size() && identifier_char(text[end]))) continue;
+      out += to;
+      i = end;
+      replaced = true;
+      break;
+    }
+    if (!replaced) out += text[i++];
+  }
+  return out;
+}
+
+// A generator's InputError names a spec field (its `where`); re-throw it at that key of `reader`'s object, in the
+// scenario's spelling.
 template <typename F>
 auto at_key(ObjectReader& reader, F&& build) {
   try {
     return build();
   } catch (const InputError& e) {
     if (!e.source().empty() && e.source() != "layout" && e.source() != "schedule") throw;
-    throw reader.error(e.where(), e.message());
+    throw reader.error(respell(std::string(e.where())), respell(e.message()));
   }
 }
 
