@@ -302,7 +302,7 @@ class Builder {
     send.name = names.send;
     send.rank = RankId(static_cast<RankId::Value>(layout_.rank_of(from_p, d)));
     send.kind = OpKind::send;
-    send.stream = trace_.stream(fmt::format("pp.{}.send.{}", kind, towards));
+    send.stream = pp_stream(fmt::format("pp.{}.send.{}", kind, towards));
     send.peer = RankId(static_cast<RankId::Value>(layout_.rank_of(to_p, d)));
     send.size = size;
     send.deps = {produced};
@@ -312,10 +312,17 @@ class Builder {
     recv.rank = send.peer;
     recv.peer = send.rank;
     recv.kind = OpKind::recv;
-    recv.stream = trace_.stream(fmt::format("pp.{}.recv.from_{}", kind, from));
+    recv.stream = pp_stream(fmt::format("pp.{}.recv.from_{}", kind, from));
     recv.deps.clear();
     trace_.add(std::move(send));
     trace_.add_dep(consumer, trace_.add(std::move(recv)));
+  }
+
+  // The eight pipeline streams (kind x direction x end), looked up once each.
+  StreamId pp_stream(const std::string& name) {
+    auto [it, fresh] = pp_streams_.try_emplace(name, StreamId());
+    if (fresh) it->second = trace_.stream(name);
+    return it->second;
   }
 
   // Pass 3.
@@ -410,6 +417,7 @@ class Builder {
   std::vector<std::unique_ptr<std::vector<Segment>>> segments_;
   std::vector<std::array<OpId, 2>> last_;  // per rank: last op on compute, on comm
   std::map<std::pair<std::uint32_t, std::string>, CallId> sync_calls_;
+  std::map<std::string, StreamId, std::less<>> pp_streams_;
 };
 
 }  // namespace
