@@ -36,6 +36,17 @@ TrainingNumbers training_numbers(const RunView& run) {
   return n;
 }
 
+// "name 1.2 s, other 0.3 s" for the non-zero entries of `times`, named by `names`.
+template <std::size_t N>
+std::string nonzero_times(const std::array<std::string_view, N>& names, const std::array<Time, N>& times) {
+  std::string out;
+  for (std::size_t i = 0; i < N; ++i) {
+    if (times[i].ps() == 0) continue;
+    out += fmt::format("{}{} {:.4g} s", out.empty() ? "" : ", ", names[i], seconds(times[i]));
+  }
+  return out;
+}
+
 }  // namespace
 
 Json breakdown_json(const StepBreakdown& b) {
@@ -175,19 +186,9 @@ std::string workload_text(const RunView& run, const StepBreakdown& b) {
                    "communication hidden under compute {:.4g} s",
                    100 * share(b.mean.compute, b.step), 100 * share(b.mean.exposed_comm, b.step),
                    100 * share(b.mean.bubble, b.step), seconds(b.mean.overlapped_comm)));
-  std::string phases;
-  for (std::size_t p = 0; p < workloads::phase_names.size(); ++p) {
-    if (b.mean.compute_by_phase[p].ps() == 0) continue;
-    phases += fmt::format("{}{} {:.4g} s", phases.empty() ? "" : ", ", workloads::phase_names[p],
-                          seconds(b.mean.compute_by_phase[p]));
-  }
+  const std::string phases = nonzero_times(workloads::phase_names, b.mean.compute_by_phase);
   if (!phases.empty()) line("phases     compute per rank (mean): " + phases);
-  std::string calls;
-  for (std::size_t k = 0; k < workloads::collective_op_names.size(); ++k) {
-    if (b.mean.collective_time[k].ps() == 0) continue;
-    calls += fmt::format("{}{} {:.4g} s", calls.empty() ? "" : ", ", workloads::collective_op_names[k],
-                         seconds(b.mean.collective_time[k]));
-  }
+  const std::string calls = nonzero_times(workloads::collective_op_names, b.mean.collective_time);
   if (!calls.empty()) line("calls      time in collectives per rank (mean, overlapping): " + calls);
   return text;
 }
