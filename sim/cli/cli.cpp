@@ -133,6 +133,27 @@ std::string folder_name(const std::string& scenario_name) {
   return name;
 }
 
+// What `dsim validate` says the workload is: a hand-written trace's size, or the generated step's shape.
+std::string describe_workload(const scenario::Scenario& scenario) {
+  const auto& w = scenario.workload;
+  if (!scenario.has_workload) return "no workload";
+  if (w.kind == scenario::WorkloadKind::trace) {
+    return fmt::format("{} ops, {} transfers", scenario.trace.ops().size(), scenario.trace.transfers().size());
+  }
+  if (w.kind == scenario::WorkloadKind::inference) {
+    return fmt::format("{} step of {} on {} GPUs, {} per GPU", to_string(w.inference.phase), w.model.name,
+                       w.inference.ranks, w.inference.batch_per_rank);
+  }
+  const auto& t = w.training;
+  const auto memory = workloads::generators::training_memory(w.model, t);
+  std::uint64_t most = 0;
+  for (const auto& m : memory) most = std::max(most, m.footprint.total);
+  return fmt::format("training step of {}: PP{} x DP{}, EP{}, {}, {} sequences of {} tokens; at most {:.1f} GB per GPU",
+                     w.model.name, t.layout.pp, t.layout.gpus / t.layout.pp, t.layout.ep,
+                     workloads::schedules::to_string(t.schedule), t.layout.global_batch, t.layout.seq_len,
+                     static_cast<double>(most) / 1e9);
+}
+
 int run_command(const CommandLine& line, std::ostream& out) {
   const scenario::Scenario scenario = load(line);
   if (!scenario.has_workload) {
@@ -252,9 +273,8 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
   if (command == "run") return run_command(parse_command(command, rest), out);
   if (command == "validate") {
     const auto scenario = load(parse_command(command, rest));
-    out << fmt::format("{}: valid ({} nodes x {} GPUs, {} ops, {} transfers)\n", scenario.name,
-                       scenario.cluster.nodes, scenario.cluster.node.gpus, scenario.trace.ops().size(),
-                       scenario.trace.transfers().size());
+    out << fmt::format("{}: valid ({} nodes x {} GPUs, {})\n", scenario.name, scenario.cluster.nodes,
+                       scenario.cluster.node.gpus, describe_workload(scenario));
     return 0;
   }
   if (command == "topo") return topo_command(parse_command(command, rest), out);
