@@ -57,9 +57,11 @@ void add_block(std::vector<Segment>& out, const std::vector<OpCost>& ops, const 
     if (moe) out.push_back(comm(Segment::Kind::combine, prefix + ".combine", layer, shape.combine_payload));
     return;
   }
-  if (moe) out.push_back(comm(Segment::Kind::dispatch, prefix + ".combine_grad", layer, Dtype::bf16));
+  // [R] 3.3.3: the activation gradient before the MoE down-projections is quantized like the forward dispatch
+  // (FP8 under the FP8 recipe); both combine directions stay BF16.
+  if (moe) out.push_back(comm(Segment::Kind::dispatch, prefix + ".combine_grad", layer, shape.dispatch_payload));
   part(LayerPart::mlp, "mlp");
-  if (moe) out.push_back(comm(Segment::Kind::combine, prefix + ".dispatch_grad", layer, Dtype::bf16));
+  if (moe) out.push_back(comm(Segment::Kind::combine, prefix + ".dispatch_grad", layer, shape.combine_payload));
   part(LayerPart::attention, "attn");
 }
 

@@ -32,14 +32,14 @@ struct Segment {
 struct ChunkShape {
   LayerBatch batch;  // one micro-batch on one GPU
   Precision precision;
-  Dtype dispatch_payload = Dtype::fp8;  // forward dispatch; its backward twin (combine-shaped) carries BF16 grads
-  Dtype combine_payload = Dtype::bf16;
+  Dtype dispatch_payload = Dtype::fp8;  // forward dispatch and the combine's gradient (sent like a dispatch)
+  Dtype combine_payload = Dtype::bf16;  // forward combine and the dispatch's gradient (sent like a combine)
 };
 
 // The segments of `stage` for `pass`, in execution order. Forward: per layer attention, dispatch, MLP, combine (a
 // dense layer has no communication). backward_input: the reverse, with the gradient of the combine travelling like
-// a dispatch (to the experts) and the gradient of the dispatch like a combine (back to the token's rank), both in
-// BF16. backward_weight: the weight-gradient GEMMs of the whole chunk, one segment per format (they need no
+// a dispatch (to the experts, in the dispatch payload: FP8 under V3's recipe, [R] 3.3.3) and the gradient of the
+// dispatch like a combine (back to the token's rank, BF16). backward_weight: the weight-gradient GEMMs of the whole chunk, one segment per format (they need no
 // communication). backward (1F1B's full backward): backward_input's segments, each layer part followed by its
 // weight gradient.
 std::vector<Segment> chunk_segments(const ModelConfig& config, const StageContent& stage, schedules::ChunkPass pass,
