@@ -5,6 +5,7 @@
 #include "sim/scenario/workload_section.hpp"
 
 #include <array>
+#include <filesystem>
 #include <cctype>
 #include <string_view>
 #include <utility>
@@ -14,6 +15,7 @@
 
 #include "sim/core/enum_names.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/scenario/model_file.hpp"
 #include "sim/scenario/router_section.hpp"
 #include "workloads/layout/memory_footprint.hpp"
 #include "workloads/layout/parallel_layout.hpp"
@@ -37,8 +39,18 @@ std::vector<std::string> schedule_names() {
   return names;
 }
 
-workloads::ModelConfig read_model(ObjectReader m) {
-  workloads::ModelConfig config = *workloads::find_model_config(m.choice("name"));
+workloads::ModelConfig read_model(ObjectReader m, const std::string& scenario_dir) {
+  const auto file = m.optional_string("config_file");
+  if (file && m.has("name")) {
+    throw m.error("config_file", "give the model by name or by config_file, not both");
+  }
+  workloads::ModelConfig config;
+  if (file) {
+    const std::filesystem::path path(*file);
+    config = read_model_file(path.is_absolute() ? path : std::filesystem::path(scenario_dir) / path);
+  } else {
+    config = *workloads::find_model_config(m.choice("name"));
+  }
   if (const auto layers = m.optional_integer("layers")) {
     if (*layers <= config.dense_layers && config.is_moe()) {
       throw m.error("layers", fmt::format("{} starts with {} dense layer{}; keep at least one MoE layer (layers > {})",
@@ -46,6 +58,7 @@ workloads::ModelConfig read_model(ObjectReader m) {
                                           config.dense_layers));
     }
     config.layers = static_cast<int>(*layers);
+    if (!config.is_moe()) config.dense_layers = config.layers;  // a dense model's layers are all dense
   }
   if (const auto mtp = m.optional_integer("mtp_modules")) config.mtp_modules = static_cast<int>(*mtp);
   m.finish();
@@ -179,6 +192,10 @@ void declare_workload_params(ParamTable& t) {
   t.object("/workload/model", "training, inference: the model, a built-in config, optionally cut shorter.");
   t.choice("/workload/model/name", model_names(), "The built-in model (public configs; see workloads/model).")
       .defaults("deepseek-v3");
+  t.string("/workload/model/config_file",
+           "A model's public config.json (Hugging Face format; workloads/model/configs/ holds the built-in models' "
+           "architecture keys), relative to the scenario file; instead of name.")
+      .optional();
   t.integer("/workload/model/layers", "Use only the first N layers (fast what-ifs; default: all).")
       .optional()
       .at_least(1);
@@ -245,7 +262,7 @@ WorkloadSpec read_generated_workload(ObjectReader& workload, WorkloadKind kind, 
                                      const std::string& scenario_dir, std::uint64_t seed) {
   WorkloadSpec spec;
   spec.kind = kind;
-  spec.model = read_model(workload.object("model"));
+  spec.model = read_model(workload.object("model"), scenario_dir);
   moe::RouterSpec shape;
   shape.experts = std::max(1, spec.model.routed_experts);
   shape.top_k = std::max(1, spec.model.experts_per_token);
