@@ -37,6 +37,7 @@ const BadWorkload bad_cases[] = {
      "an acceptance rate needs MTP drafts; set mtp_depth"},
     {"unknown_model.json", "/workload/model/name", "unknown value 'small_moe'; did you mean 'small-moe'?"},
     {"layers_all_dense.json", "/workload/model/layers", "keep at least one MoE layer (layers > 1)"},
+    {"name_and_config_file.json", "/workload/model/config_file", "give the model by name or by config_file, not both"},
 };
 
 // A layout field whose check names its spec field rather than its JSON key (see the test using it).
@@ -87,13 +88,22 @@ TEST_CASE("bad workload: a batch that does not split into micro-batches names gl
 }
 
 TEST_CASE("bad workload: every file under tests/cli/bad_workload is in a table", "[cli]") {
-  std::vector<std::string> listed = {"valid_training.json", "valid_inference.json"};
+  std::vector<std::string> listed = {"valid_training.json", "valid_inference.json", "missing_config_file.json"};
   for (const auto& bad : bad_cases) listed.emplace_back(bad.file);
   for (const auto& bad : key_cases) listed.emplace_back(bad.file);
   for (const auto& entry : std::filesystem::directory_iterator(bad_workload_dir)) {
     INFO(entry.path().filename().string());
     CHECK(std::find(listed.begin(), listed.end(), entry.path().filename().string()) != listed.end());
   }
+}
+
+
+TEST_CASE("bad workload: a model config file that cannot be read is named in the one error line", "[cli]") {
+  const DsimOutput result = run_dsim({"validate", "missing_config_file.json"}, bad_workload_dir);
+  CHECK(result.exit_code == 2);
+  const auto lines = lines_of(result.err);
+  REQUIRE(lines.size() == 1);
+  CHECK(lines.front() == "dsim: error: missing-config.json: cannot read the model config file");
 }
 
 }  // namespace dsim::testing
