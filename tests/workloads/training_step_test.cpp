@@ -184,8 +184,8 @@ TEST_CASE("training step: op counts per rank are the schedule's chunks, counted 
   // For every kind: each schedule item on pipeline rank p adds chunk_ops(stage, pass) (hand counts above); each
   // stage boundary a micro-batch crosses between two ranks adds a send and a recv forward and again backward (a
   // DualPipeV turn stays on its rank and sends nothing); ZeRO-1 adds the optimizer step, a reduce-scatter and an
-  // all-gather over the DP group and, with EP4 on DP8 (expert-DP 2), another pair over the expert-DP group on
-  // ranks holding experts.
+  // all-gather over the DP group and, with EP4 on DP8 (expert-DP 2) or under DualPipe (whose mirror pipeline rank
+  // holds the same experts), another pair over the expert-DP group on ranks holding experts.
   for (const ScheduleKind kind : all_kinds) {
     for (const int ep : {8, 4}) {
       INFO(schedules::to_string(kind) << " ep " << ep);
@@ -206,7 +206,10 @@ TEST_CASE("training step: op counts per rank are the schedule's chunks, counted 
           experts = experts || stage.mtp || stage.first_layer + stage.layer_count > config.dense_layers;
         }
         expected[static_cast<std::size_t>(p)].compute += 1;
-        expected[static_cast<std::size_t>(p)].collective += ep == 4 && experts ? 4 : 2;
+        // Expert-DP groups have more than one rank with EP4 on DP8, and under DualPipe, whose mirror pipeline rank
+        // holds the same experts.
+        const bool expert_group = ep == 4 || kind == ScheduleKind::dualpipe;
+        expected[static_cast<std::size_t>(p)].collective += expert_group && experts ? 4 : 2;
       }
       for (int m = 0; m < 16; ++m) {
         const auto path = schedule.path(m);
@@ -346,6 +349,27 @@ TEST_CASE("training step: every op carries the phase of its pass, and each kind 
     }
     CHECK(phases == expected[static_cast<std::size_t>(kind)]);
   }
+}
+
+
+TEST_CASE("training step: under DualPipe a stage's two copies share one ZeRO-1 group", "[workloads]") {
+  // DualPipe puts stages r and P-1-r on pipeline rank r (one copy per direction), so pipeline ranks r and P-1-r
+  // hold the same parameters and their gradients must be summed: rank 0 (pipeline rank 0, DP index 0) reduces
+  // over the 8 DP ranks of pipeline rank 0 (GPUs 0-7) and the 8 of pipeline rank 3 (GPUs 24-31).
+  const TrainingStep step = checked(small_moe(ScheduleKind::dualpipe), spec_of(ScheduleKind::dualpipe, 8));
+  bool seen = false;
+  for (const Op& op : step.trace.ops()) {
+    if (op.rank != RankId(0) || op.kind != OpKind::collective) continue;
+    const CollectiveCall& call = step.trace.call(op.call);
+    if (call.kind != CollectiveOp::reduce_scatter || op.name != "zero1.grad_reduce_scatter") continue;
+    std::vector<RankId> expected;
+    for (std::uint32_t r : {0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 24u, 25u, 26u, 27u, 28u, 29u, 30u, 31u}) {
+      expected.push_back(RankId(r));
+    }
+    CHECK(step.trace.group(call.group) == expected);
+    seen = true;
+  }
+  CHECK(seen);
 }
 
 }  // namespace dsim::workloads::generators

@@ -142,7 +142,7 @@ class Builder {
     const int members = config_.is_moe() ? layout_.ep() : 1;
     std::vector<RankId> ranks;
     for (int i = 0; i < members; ++i) ranks.push_back(RankId(static_cast<RankId::Value>(layout_.rank_of(p, first + i))));
-    const GroupId group = members > 1 ? trace_.add_group(ranks) : GroupId();
+    const GroupId group = config_.is_moe() ? trace_.add_group(ranks) : GroupId();  // ep 1: a group of one
     const auto& order = schedule_.order[static_cast<std::size_t>(p)];
     for (std::size_t k = 0; k < order.size(); ++k) {
       std::vector<Emitting> chunks;
@@ -325,59 +325,74 @@ class Builder {
     return it->second;
   }
 
-  // Pass 3.
+  // Pass 3. Ranks holding the same stages form one ZeRO-1 group: the DP replicas of a pipeline rank, and under
+  // DualPipe also those of its mirror (pipeline ranks r and P-1-r both hold stages r and P-1-r, one copy per
+  // direction, whose gradients must be summed: deepseek-ai/DualPipe's example adds the mirror's gradient).
   void data_parallel_sync() {
-    for (int rank = 0; rank < layout_.gpus(); ++rank) {
-      const int p = layout_.stage_rank(rank);
+    std::vector<std::vector<int>> held_stages(static_cast<std::size_t>(layout_.pp()));
+    for (int m = 0; m < schedule_.microbatches; ++m) {
+      const auto path = schedule_.path(m);
+      for (std::size_t s = 0; s < path.size(); ++s) {
+        auto& held = held_stages[static_cast<std::size_t>(path[s].rank)];
+        if (std::find(held.begin(), held.end(), static_cast<int>(s)) == held.end()) held.push_back(static_cast<int>(s));
+      }
+    }
+    for (auto& held : held_stages) std::sort(held.begin(), held.end());
+    for (int p = 0; p < layout_.pp(); ++p) {
+      std::vector<int> twins;  // pipeline ranks holding the same stages as p, p included
+      for (int q = 0; q < layout_.pp(); ++q) {
+        if (held_stages[static_cast<std::size_t>(q)] == held_stages[static_cast<std::size_t>(p)]) twins.push_back(q);
+      }
       StageParameters held;
-      for (int s = 0; s < schedule_.stages(); ++s) {
-        bool on_rank = false;
-        for (int m = 0; m < schedule_.microbatches && !on_rank; ++m) {
-          on_rank = schedule_.path(m)[static_cast<std::size_t>(s)].rank == p;
-        }
-        if (!on_rank) continue;
+      for (const int s : held_stages[static_cast<std::size_t>(p)]) {
         const StageParameters sp = stage_parameters(config_, stages_[static_cast<std::size_t>(s)]);
         held.dense += sp.dense;
         held.experts += sp.experts / static_cast<std::uint64_t>(std::max(1, layout_.ep()));
       }
-      std::vector<OpId> after;
-      for (const OpId id : last_[static_cast<std::size_t>(rank)]) {
-        if (id.valid()) after.push_back(id);
-      }
-      const auto dp = to_ranks(layout_.dp_group(rank));
-      const auto edp = to_ranks(layout_.expert_dp_group(rank));
-      OpId tail = collective(rank, CollectiveOp::reduce_scatter, dp, held.dense * spec_.gradient_bytes_per_element,
-                             "zero1.grad_reduce_scatter", after);
-      if (held.experts > 0 && edp.size() > 1) {
-        tail = collective(rank, CollectiveOp::reduce_scatter, edp, held.experts * spec_.gradient_bytes_per_element,
-                          "zero1.expert_grad_reduce_scatter", {tail});
-      }
-      // The shard's update reads and writes FP32 master weights and two BF16 moments and reads the FP32 gradient
-      // and writes the BF16 weight: 4 + 4 + 2 x (2 + 2) + 4 + 2 = 22 bytes per parameter of the shard.
-      const std::uint64_t shard = held.dense / dp.size() + (edp.size() > 1 ? held.experts / edp.size() : held.experts);
-      Op update;
-      update.name = "zero1.optimizer_step";
-      update.rank = RankId(static_cast<RankId::Value>(rank));
-      update.kind = OpKind::compute;
-      update.stream = compute_;
-      update.phase = Phase::optimizer;
-      update.dtype = Dtype::fp32;
-      update.flops = 10.0 * static_cast<double>(shard);
-      update.bytes = Bytes(22 * shard);
-      update.deps = {tail};
-      tail = trace_.add(std::move(update));
-      tail = collective(rank, CollectiveOp::all_gather, dp, held.dense * 2, "zero1.param_all_gather", {tail});
-      if (held.experts > 0 && edp.size() > 1) {
-        collective(rank, CollectiveOp::all_gather, edp, held.experts * 2, "zero1.expert_param_all_gather", {tail});
-      }
+      for (int d = 0; d < layout_.dp(); ++d) sync_rank(layout_.rank_of(p, d), twins, held);
     }
   }
 
-  static std::vector<RankId> to_ranks(const std::vector<int>& ranks) {
-    std::vector<RankId> out;
-    for (const int r : ranks) out.push_back(RankId(static_cast<RankId::Value>(r)));
-    return out;
+  void sync_rank(int rank, const std::vector<int>& twins, const StageParameters& held) {
+    std::vector<OpId> after;
+    for (const OpId id : last_[static_cast<std::size_t>(rank)]) {
+      if (id.valid()) after.push_back(id);
+    }
+    std::vector<RankId> dp;
+    std::vector<RankId> edp;
+    for (const int q : twins) {
+      for (const int r : layout_.dp_group(rank)) dp.push_back(rank_id(layout_.rank_of(q, layout_.dp_index(r))));
+      for (const int r : layout_.expert_dp_group(rank)) edp.push_back(rank_id(layout_.rank_of(q, layout_.dp_index(r))));
+    }
+    std::sort(dp.begin(), dp.end());
+    std::sort(edp.begin(), edp.end());
+    OpId tail = collective(rank, CollectiveOp::reduce_scatter, dp, held.dense * spec_.gradient_bytes_per_element,
+                           "zero1.grad_reduce_scatter", after);
+    if (held.experts > 0 && edp.size() > 1) {
+      tail = collective(rank, CollectiveOp::reduce_scatter, edp, held.experts * spec_.gradient_bytes_per_element,
+                        "zero1.expert_grad_reduce_scatter", {tail});
+    }
+    // The shard's update reads and writes FP32 master weights and two BF16 moments and reads the FP32 gradient
+    // and writes the BF16 weight: 4 + 4 + 2 x (2 + 2) + 4 + 2 = 22 bytes per parameter of the shard.
+    const std::uint64_t shard = held.dense / dp.size() + held.experts / edp.size();
+    Op update;
+    update.name = "zero1.optimizer_step";
+    update.rank = rank_id(rank);
+    update.kind = OpKind::compute;
+    update.stream = compute_;
+    update.phase = Phase::optimizer;
+    update.dtype = Dtype::fp32;
+    update.flops = 10.0 * static_cast<double>(shard);
+    update.bytes = Bytes(22 * shard);
+    update.deps = {tail};
+    tail = trace_.add(std::move(update));
+    tail = collective(rank, CollectiveOp::all_gather, dp, held.dense * 2, "zero1.param_all_gather", {tail});
+    if (held.experts > 0 && edp.size() > 1) {
+      collective(rank, CollectiveOp::all_gather, edp, held.experts * 2, "zero1.expert_param_all_gather", {tail});
+    }
   }
+
+  static RankId rank_id(int rank) { return RankId(static_cast<RankId::Value>(rank)); }
 
   // One rank's op of a collective over `group`; the call is made when the group's first rank asks (ranks are
   // visited in order, and each group's calls are asked for in the same order by all its ranks).
