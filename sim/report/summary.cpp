@@ -76,7 +76,7 @@ std::string summary_json(const RunView& run) {
   out["detail_ranks"] = run.detail.empty() ? Json("all") : std::move(detail);
   const StepBreakdown breakdown = step_breakdown(run);
   out["breakdown"] = breakdown_json(breakdown);
-  if (auto workload = workload_json(run, breakdown); !workload.is_null()) {
+  if (auto workload = workload_json(run); !workload.is_null()) {
     out[run.run.figures.training ? "training" : "inference"] = std::move(workload);
   }
   out["engine"] = {{"events", run.result().engine.events_processed},

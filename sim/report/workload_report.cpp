@@ -74,8 +74,7 @@ Json breakdown_json(const StepBreakdown& b) {
   return out;
 }
 
-Json workload_json(const RunView& run, const StepBreakdown& breakdown) {
-  (void)breakdown;
+Json workload_json(const RunView& run) {
   const auto& figures = run.run.figures;
   if (figures.training) {
     const auto& f = *figures.training;
@@ -165,7 +164,7 @@ std::string workload_text(const RunView& run, const StepBreakdown& b) {
     }
   }
   if (figures.inference) {
-    const Json j = workload_json(run, b);
+    const Json j = workload_json(run);
     if (j["phase"] == "decode") {
       line(fmt::format("decode     {} on {} GPUs, {} sequences per GPU: step {:.1f} us, TPOT {:.3f} ms, {:.1f} "
                        "tokens/s per sequence",

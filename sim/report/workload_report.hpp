@@ -16,7 +16,7 @@ namespace dsim::report {
 // The "breakdown" object every run gets (per-rank means of compute, exposed communication, bubble, per phase).
 nlohmann::ordered_json breakdown_json(const StepBreakdown& breakdown);
 // The "training" or "inference" object, or null for a hand-written trace.
-nlohmann::ordered_json workload_json(const RunView& run, const StepBreakdown& breakdown);
+nlohmann::ordered_json workload_json(const RunView& run);
 // Terminal lines for the same (empty for a hand-written trace).
 std::string workload_text(const RunView& run, const StepBreakdown& breakdown);
 

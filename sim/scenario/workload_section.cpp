@@ -66,8 +66,12 @@ workloads::ModelConfig read_model(ObjectReader m, const std::string& scenario_di
 }
 
 // The layout's spec fields that /workload/training spells differently.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 2> training_keys = {
-    {{"global_batch", "global_batch_sequences"}, {"micro_batch", "micro_batch_sequences"}}};
+// The generators' spec fields that /workload spells differently (training's layout, inference's spec).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> scenario_spellings = {
+    {{"global_batch", "global_batch_sequences"},
+     {"micro_batch", "micro_batch_sequences"},
+     {"batch_per_rank", "batch_per_gpu"},
+     {"normal_sms", "comm_sms"}}};
 
 bool identifier_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
@@ -77,7 +81,7 @@ std::string respell(const std::string& text) {
   std::size_t i = 0;
   while (i < text.size()) {
     bool replaced = false;
-    for (const auto& [from, to] : training_keys) {
+    for (const auto& [from, to] : scenario_spellings) {
       const std::size_t end = i + from.size();
       if (text.compare(i, from.size(), from) != 0) continue;
       if ((i > 0 && identifier_char(text[i - 1])) || (end < text.size() && identifier_char(text[end]))) continue;
@@ -139,7 +143,7 @@ gen::TrainingSpec read_training(ObjectReader t, const workloads::ModelConfig& mo
   for (std::size_t p = 0; p < memory.size(); ++p) {
     if (const auto short_by = workloads::memory_shortfall(memory[p].footprint, layout,
                                                           cluster.node.gpu.hbm_capacity.count())) {
-      throw t.error("pp", fmt::format("pipeline rank {} does not fit: it {}", p, *short_by));
+      throw t.error("pp", respell(fmt::format("pipeline rank {} does not fit: it {}", p, *short_by)));
     }
   }
   t.finish();
@@ -173,8 +177,12 @@ gen::InferenceSpec read_inference(ObjectReader i, const workloads::ModelConfig& 
   if (spec.phase == gen::InferencePhase::prefill && i.has("mtp_depth")) {
     throw i.error("mtp_depth", "MTP drafts belong to decode; prefill emits the first token only");
   }
+  if (spec.normal_sms >= cluster.node.gpu.sm_count) {
+    throw i.error("comm_sms", fmt::format("{} SMs for communication leave none of the GPU's {} for compute",
+                                          spec.normal_sms, cluster.node.gpu.sm_count));
+  }
   if (const auto problem = gen::find_inference_problem(model, spec, cluster.gpu_count())) {
-    throw i.error_here(*problem);
+    throw i.error_here(respell(*problem));
   }
   i.finish();
   return spec;
@@ -275,14 +283,25 @@ WorkloadSpec read_generated_workload(ObjectReader& workload, WorkloadKind kind, 
     throw workload.error(unused, fmt::format("kind {} does not read /workload/{}; remove it or change kind",
                                              workload_kind_names[static_cast<std::size_t>(kind)], unused));
   }
+  // Experts are placed in equal blocks over the EP group (models/collectives/moe/expert_placement.hpp); say so
+  // here, at the router, rather than when the first MoE call is planned.
+  const auto check_experts = [&](int group, const char* what) {
+    if (spec.model.is_moe() && group > 0 && spec.router.experts % group != 0) {
+      throw workload.error("router", fmt::format("the router's {} experts do not split evenly over the {} GPUs of "
+                                                 "{}; set /workload/router/experts to a multiple of {}",
+                                                 spec.router.experts, group, what, group));
+    }
+  };
   if (kind == WorkloadKind::training) {
     if (workload.has("redundant_experts")) {
       throw workload.error("redundant_experts", "redundant experts are an inference feature; training does not "
                                                 "read them");
     }
     spec.training = read_training(workload.object("training"), spec.model, cluster);
+    check_experts(spec.training.layout.ep, "an EP group");
   } else {
     spec.inference = read_inference(workload.object("inference"), spec.model, cluster);
+    check_experts(spec.inference.ranks, "the pool");
   }
   return spec;
 }

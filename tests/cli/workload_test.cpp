@@ -38,6 +38,7 @@ const BadWorkload bad_cases[] = {
     {"unknown_model.json", "/workload/model/name", "unknown value 'small_moe'; did you mean 'small-moe'?"},
     {"layers_all_dense.json", "/workload/model/layers", "keep at least one MoE layer (layers > 1)"},
     {"name_and_config_file.json", "/workload/model/config_file", "give the model by name or by config_file, not both"},
+    {"router_experts_uneven.json", "/workload/router", "the router's 12 experts do not split evenly over the 8 GPUs"},
 };
 
 // A layout field whose check names its spec field rather than its JSON key (see the test using it).
