@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sim/report/step_breakdown.hpp"
@@ -107,8 +108,9 @@ TEST_CASE("training run: without data-parallel sync the step has no reduce-scatt
 
 TEST_CASE("training run: on every rank compute, exposed communication and bubble add up to the step", "[sim]") {
   // The breakdown's three parts cover the step on each rank: compute + exposed + bubble = step, none negative.
-  // Compute is checked independently: all of a rank's compute ops run on its one compute stream, so their union is
-  // the sum of their durations, and the per-phase times add up to it.
+  // Each part is checked against an independent count: compute ops run on one stream per rank, so their union is
+  // the sum of their durations (and the per-phase times add up to it); exposed communication and bubble come from a
+  // sweep over every op's start and end, counting the time with communication but no compute, and with neither.
   const scenario::Scenario s = load();
   const Simulation sim(s);
   const RunOutput out = sim.run();
@@ -116,9 +118,31 @@ TEST_CASE("training run: on every rank compute, exposed communication and bubble
   const report::StepBreakdown b = report::step_breakdown(view);
   REQUIRE(b.active_ranks == 32);
   std::vector<Time> busy(32);
+  // Per rank: (time, +1/-1 on compute, +1/-1 on communication) at each op's start and end.
+  std::vector<std::vector<std::tuple<Time, int, int>>> edges(32);
   for (std::size_t i = 0; i < out.trace.ops().size(); ++i) {
     const auto& op = out.trace.ops()[i];
-    if (op.kind == workloads::OpKind::compute) busy[op.rank.index()] += out.result.ops[i].end - out.result.ops[i].start;
+    const auto& r = out.result.ops[i];
+    const bool compute = op.kind == workloads::OpKind::compute;
+    if (compute) busy[op.rank.index()] += r.end - r.start;
+    edges[op.rank.index()].emplace_back(r.start, compute ? 1 : 0, compute ? 0 : 1);
+    edges[op.rank.index()].emplace_back(r.end, compute ? -1 : 0, compute ? 0 : -1);
+  }
+  std::vector<Time> exposed(32);
+  std::vector<Time> idle(32);
+  for (std::size_t r = 0; r < 32; ++r) {
+    std::sort(edges[r].begin(), edges[r].end());
+    int computing = 0;
+    int communicating = 0;
+    Time at;
+    for (const auto& [t, dc, dm] : edges[r]) {
+      if (computing == 0 && communicating > 0) exposed[r] += t - at;
+      if (computing == 0 && communicating == 0) idle[r] += t - at;
+      computing += dc;
+      communicating += dm;
+      at = t;
+    }
+    idle[r] += b.step - at;
   }
   for (std::size_t r = 0; r < 32; ++r) {
     INFO("rank " << r);
@@ -128,6 +152,8 @@ TEST_CASE("training run: on every rank compute, exposed communication and bubble
     CHECK(rank.exposed_comm >= Time::zero());
     CHECK(rank.bubble >= Time::zero());
     CHECK(rank.compute == busy[r]);
+    CHECK(rank.exposed_comm == exposed[r]);
+    CHECK(rank.bubble == idle[r]);
     Time phases;
     for (const Time t : rank.compute_by_phase) phases += t;
     CHECK(phases == rank.compute);
