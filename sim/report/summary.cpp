@@ -104,7 +104,7 @@ std::string summary_text(const RunView& run, double wall_seconds) {
   for (std::size_t k = 0; k < totals.by_path.size(); ++k) {
     const auto& path = totals.by_path[k];
     if (path.transfers == 0) continue;
-    append_line(text, "{:<10} {} transfers, {} bytes", topology::path_kind_names[k], path.transfers, path.bytes);
+    append_line(text, "{:<10} {} send/recv transfers, {} bytes", topology::path_kind_names[k], path.transfers, path.bytes);
   }
   // The busiest rank by compute and the one that waited longest tell where the time went.
   std::size_t busiest = 0;
