@@ -49,6 +49,18 @@ workloads::ModelConfig read_model_file(const std::filesystem::path& file) {
   if (!parsed.value->is_object()) throw InputError(file.string(), "", "a model config is a JSON object");
   const Keys k(*parsed.value, file.string());
 
+  // Shapes dsim does not model are refused rather than read as something else.
+  for (const char* key : {"num_local_experts", "num_experts"}) {
+    if (k.has(key)) {
+      throw InputError(file.string(), fmt::format("/{}", key),
+                       "only DeepSeekMoE's expert keys (n_routed_experts, ...) are read; this MoE layout is not "
+                       "modelled");
+    }
+  }
+  if (parsed.value->value("tie_word_embeddings", false)) {
+    throw InputError(file.string(), "/tie_word_embeddings",
+                     "tied input and output embeddings are not modelled (dsim counts them as two matrices)");
+  }
   workloads::ModelConfig c;
   c.name = file.stem().string();
   c.source = file.string();

@@ -18,6 +18,7 @@ namespace dsim::scenario {
 //   MoE (n_routed_experts present and not null): n_routed_experts, num_experts_per_tok, moe_intermediate_size,
 //     n_shared_experts (default 0), first_k_dense_replace (default 0), n_group, topk_group (default 1)
 //   num_nextn_predict_layers: MTP modules (default 0)
+// Refused: other MoE layouts (num_local_experts, num_experts) and tied embeddings, which would be read wrong.
 // Throws InputError naming the file and the JSON pointer (or line and column) of a missing or ill-typed key.
 workloads::ModelConfig read_model_file(const std::filesystem::path& file);
 

@@ -75,3 +75,20 @@ TEST_CASE("model file: a key of the wrong type is refused with what was found", 
 }
 
 }  // namespace dsim::scenario
+
+namespace dsim::scenario {
+
+TEST_CASE("model file: an MoE layout dsim does not model is refused, not read as a dense model", "[scenario]") {
+  // Mixtral's config names its experts num_local_experts; reading it with DeepSeek's keys would make it dense.
+  const auto path = std::filesystem::temp_directory_path() / "dsim-model-mixtral.json";
+  std::ofstream(path) << R"({"hidden_size": 4096, "num_hidden_layers": 32, "num_attention_heads": 32,
+    "intermediate_size": 14336, "vocab_size": 32000, "num_local_experts": 8, "num_experts_per_tok": 2})";
+  try {
+    read_model_file(path);
+    FAIL("read a Mixtral config");
+  } catch (const InputError& e) {
+    CHECK(e.where() == "/num_local_experts");
+  }
+}
+
+}  // namespace dsim::scenario
