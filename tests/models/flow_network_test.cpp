@@ -4,6 +4,9 @@
 // latency 2.7 us).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
+
 #include "models/network/flow_network.hpp"
 #include "models/network/simple_network.hpp"
 #include "sim/core/errors.hpp"
@@ -111,6 +114,32 @@ TEST_CASE("flow network: advancing backwards is a bug", "[models]") {
   advance(network, units::us(5));
   std::vector<FlowId> finished;
   CHECK_THROWS_AS(network.advance_to(units::us(4), finished), InternalError);
+}
+
+TEST_CASE("flow network: flows re-predicted all at once by one re-share still end in order, each on time",
+          "[models]") {
+  // 20 flows GPU 0 -> GPU 4 of k x 1e6 B (k = 1..20) share NIC 0 (40 GB/s): processor sharing. While 21 - j flows
+  // are left, each moves 1e6 B at 40e9 / (21 - j) B/s, which takes (21 - j) x 25 us; flow k's bytes end at
+  // sum_{j=1..k} (21 - j) x 25 us (500 us, 975 us, ...) and it completes 2.7 us later. Every end re-predicts all
+  // the flows left, many at once, as a large all-to-all does. Tolerance 1 ns (rounding of each end to picoseconds).
+  const topology::Cluster cluster(testing::small_cluster());
+  FlowNetwork network(cluster);
+  for (int k = 1; k <= 20; ++k) network.start_flow({GpuId(0), GpuId(4), Bytes(1'000'000ULL * k)});
+  std::vector<Time> order;
+  std::vector<Time> done(20, Time::infinite());
+  for (Time next = network.next_completion(); !next.is_infinite(); next = network.next_completion()) {
+    for (const FlowId f : advance(network, next)) {
+      done[f.index()] = next;
+      order.push_back(next);
+    }
+  }
+  double bytes_end_us = 0;
+  for (int k = 1; k <= 20; ++k) {
+    bytes_end_us += (21 - k) * 25.0;
+    INFO("flow " << k);
+    CHECK(std::abs(units::to_seconds(done[k - 1]) - (bytes_end_us + 2.7) * 1e-6) < 1e-9);
+  }
+  CHECK(std::is_sorted(order.begin(), order.end()));
 }
 
 }  // namespace dsim::models::network
