@@ -26,7 +26,6 @@
 #include "sim/core/check.hpp"
 #include "sim/core/errors.hpp"
 #include "workloads/generators/training_chunk.hpp"
-#include "workloads/model/param_count.hpp"
 
 namespace dsim::workloads::generators {
 namespace {
@@ -45,29 +44,6 @@ Phase phase_of(ChunkPass p) {
     case ChunkPass::backward_weight: return Phase::backward_weight;
   }
   return Phase::other;
-}
-
-// Parameters a stage holds: dense (replicated over DP) and routed experts (sharded over EP).
-struct StageParameters {
-  std::uint64_t dense = 0;
-  std::uint64_t experts = 0;
-};
-
-StageParameters stage_parameters(const ModelConfig& config, const StageContent& stage) {
-  StageParameters out;
-  if (stage.embedding) out.dense += embedding_parameters(config);
-  for (int l = stage.first_layer; l < stage.first_layer + stage.layer_count; ++l) {
-    out.experts += layer_expert_parameters(config, l);
-    out.dense += layer_parameters(config, l) - layer_expert_parameters(config, l);
-  }
-  if (stage.mtp && config.mtp_modules > 0) {
-    const std::uint64_t experts =
-        block_parameter_breakdown(config, config.is_moe()).routed_experts * static_cast<std::uint64_t>(config.mtp_modules);
-    out.experts += experts;
-    out.dense += mtp_parameters(config) - experts;
-  }
-  if (stage.head) out.dense += head_parameters(config);
-  return out;
 }
 
 std::uint64_t round_up(std::uint64_t v, std::uint64_t m) { return (v + m - 1) / m * m; }
@@ -343,17 +319,14 @@ class Builder {
       for (int q = 0; q < layout_.pp(); ++q) {
         if (held_stages[static_cast<std::size_t>(q)] == held_stages[static_cast<std::size_t>(p)]) twins.push_back(q);
       }
-      StageParameters held;
-      for (const int s : held_stages[static_cast<std::size_t>(p)]) {
-        const StageParameters sp = stage_parameters(config_, stages_[static_cast<std::size_t>(s)]);
-        held.dense += sp.dense;
-        held.experts += sp.experts / static_cast<std::uint64_t>(std::max(1, layout_.ep()));
-      }
+      std::vector<StageContent> contents;
+      for (const int s : held_stages[static_cast<std::size_t>(p)]) contents.push_back(stages_[static_cast<std::size_t>(s)]);
+      const HeldParameters held = held_parameters(config_, layout_, contents);
       for (int d = 0; d < layout_.dp(); ++d) sync_rank(layout_.rank_of(p, d), twins, held);
     }
   }
 
-  void sync_rank(int rank, const std::vector<int>& twins, const StageParameters& held) {
+  void sync_rank(int rank, const std::vector<int>& twins, const HeldParameters& held) {
     std::vector<OpId> after;
     for (const OpId id : last_[static_cast<std::size_t>(rank)]) {
       if (id.valid()) after.push_back(id);
@@ -368,13 +341,13 @@ class Builder {
     std::sort(edp.begin(), edp.end());
     OpId tail = collective(rank, CollectiveOp::reduce_scatter, dp, held.dense * spec_.gradient_bytes_per_element,
                            "zero1.grad_reduce_scatter", after);
-    if (held.experts > 0 && edp.size() > 1) {
-      tail = collective(rank, CollectiveOp::reduce_scatter, edp, held.experts * spec_.gradient_bytes_per_element,
+    if (held.expert > 0 && edp.size() > 1) {
+      tail = collective(rank, CollectiveOp::reduce_scatter, edp, held.expert * spec_.gradient_bytes_per_element,
                         "zero1.expert_grad_reduce_scatter", {tail});
     }
     // The shard's update reads and writes FP32 master weights and two BF16 moments and reads the FP32 gradient
     // and writes the BF16 weight: 4 + 4 + 2 x (2 + 2) + 4 + 2 = 22 bytes per parameter of the shard.
-    const std::uint64_t shard = held.dense / dp.size() + held.experts / edp.size();
+    const std::uint64_t shard = held.dense / dp.size() + held.expert / edp.size();
     Op update;
     update.name = "zero1.optimizer_step";
     update.rank = rank_id(rank);
@@ -387,8 +360,8 @@ class Builder {
     update.deps = {tail};
     tail = trace_.add(std::move(update));
     tail = collective(rank, CollectiveOp::all_gather, dp, held.dense * 2, "zero1.param_all_gather", {tail});
-    if (held.experts > 0 && edp.size() > 1) {
-      collective(rank, CollectiveOp::all_gather, edp, held.experts * 2, "zero1.expert_param_all_gather", {tail});
+    if (held.expert > 0 && edp.size() > 1) {
+      collective(rank, CollectiveOp::all_gather, edp, held.expert * 2, "zero1.expert_param_all_gather", {tail});
     }
   }
 

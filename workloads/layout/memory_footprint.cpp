@@ -27,35 +27,6 @@ double moe_ffn_activation(const ModelConfig& m, const TrainingPrecision& p) {
 }
 
 // Parameters one GPU holds: those every data-parallel replica holds in full, and its share of routed experts.
-struct HeldParameters {
-  std::uint64_t dense = 0;
-  std::uint64_t expert = 0;
-};
-
-HeldParameters held_parameters(const ModelConfig& m, const ParallelLayout& layout,
-                               std::span<const StageContent> held) {
-  const auto ep = static_cast<std::uint64_t>(layout.ep());
-  HeldParameters out;
-  const auto add_layer = [&](int layer, std::uint64_t all, std::uint64_t experts) {
-    DSIM_CHECK(experts <= all && experts % ep == 0, "layer {}: {} expert parameters of {} do not split over ep {}",
-               layer, experts, all, ep);
-    out.dense += all - experts;
-    out.expert += experts / ep;
-  };
-  for (const StageContent& stage : held) {
-    if (stage.embedding) out.dense += embedding_parameters(m);
-    for (int l = stage.first_layer; l < stage.first_layer + stage.layer_count; ++l) {
-      add_layer(l, layer_parameters(m, l), layer_expert_parameters(m, l));
-    }
-    if (stage.mtp) {  // numbered after the main layers, as the public checkpoint numbers it
-      const auto modules = static_cast<std::uint64_t>(m.mtp_modules);
-      add_layer(m.layers, mtp_parameters(m), modules * block_parameter_breakdown(m, m.is_moe()).routed_experts);
-    }
-    if (stage.head) out.dense += head_parameters(m);
-  }
-  return out;
-}
-
 std::uint64_t ceil_div(std::uint64_t a, std::uint64_t b) { return (a + b - 1) / b; }
 
 double gb(std::uint64_t bytes) { return static_cast<double>(bytes) / 1e9; }
@@ -83,6 +54,30 @@ double block_activation_bytes_per_token(const ModelConfig& m, bool moe, const Tr
 }
 
 }  // namespace
+
+HeldParameters held_parameters(const ModelConfig& m, const ParallelLayout& layout,
+                               std::span<const StageContent> held) {
+  const auto ep = static_cast<std::uint64_t>(layout.ep());
+  HeldParameters out;
+  const auto add_layer = [&](int layer, std::uint64_t all, std::uint64_t experts) {
+    DSIM_CHECK(experts <= all && experts % ep == 0, "layer {}: {} expert parameters of {} do not split over ep {}",
+               layer, experts, all, ep);
+    out.dense += all - experts;
+    out.expert += experts / ep;
+  };
+  for (const StageContent& stage : held) {
+    if (stage.embedding) out.dense += embedding_parameters(m);
+    for (int l = stage.first_layer; l < stage.first_layer + stage.layer_count; ++l) {
+      add_layer(l, layer_parameters(m, l), layer_expert_parameters(m, l));
+    }
+    if (stage.mtp) {  // numbered after the main layers, as the public checkpoint numbers it
+      const auto modules = static_cast<std::uint64_t>(m.mtp_modules);
+      add_layer(m.layers, mtp_parameters(m), modules * block_parameter_breakdown(m, m.is_moe()).routed_experts);
+    }
+    if (stage.head) out.dense += head_parameters(m);
+  }
+  return out;
+}
 
 double layer_activation_bytes_per_token(const ModelConfig& m, int layer, const TrainingPrecision& p) {
   DSIM_CHECK(layer >= 0 && layer < m.layers, "layer {} outside 0..{}", layer, m.layers - 1);

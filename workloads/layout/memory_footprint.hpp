@@ -55,6 +55,15 @@ double layer_activation_bytes_per_token(const ModelConfig& model, int layer, con
 double stage_activation_bytes_per_token(const ModelConfig& model, const StageContent& stage,
                                         const TrainingPrecision& precision);
 
+// Parameters a GPU holds for the stages `held`: dense ones (replicated over data parallelism) and its share of
+// the routed experts (each layer's experts split over layout.ep()), the MTP modules' included.
+struct HeldParameters {
+  std::uint64_t dense = 0;
+  std::uint64_t expert = 0;
+};
+HeldParameters held_parameters(const ModelConfig& model, const ParallelLayout& layout,
+                               std::span<const StageContent> held);
+
 struct MemoryFootprint {
   std::uint64_t parameters = 0;   // working weights
   std::uint64_t gradients = 0;
