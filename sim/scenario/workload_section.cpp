@@ -162,7 +162,6 @@ gen::InferenceSpec read_inference(ObjectReader i, const workloads::ModelConfig& 
   spec.batch_per_rank = i.integer("batch_per_gpu");
   spec.context_len = i.integer("context_len");
   spec.micro_batches = static_cast<int>(i.integer("micro_batches"));
-  spec.layers = static_cast<int>(i.integer("layers"));
   spec.compute_hidden = i.boolean("compute_hidden");
   spec.mtp_depth = static_cast<int>(i.integer("mtp_depth"));
   spec.mtp_acceptance = i.number("mtp_acceptance");
@@ -254,7 +253,6 @@ void declare_workload_params(ParamTable& t) {
       .defaults(4096)
       .at_least(1);
   t.integer(in + "/micro_batches", "2: dual micro-batch overlap; 1: none.").defaults(2).in_range(1, 2);
-  t.integer(in + "/layers", "Layers to run (0: all of the model's).").defaults(0).at_least(0);
   t.boolean(in + "/compute_hidden", "Computation costs nothing (the speed-limit analysis of [P]).").defaults(false);
   t.integer(in + "/mtp_depth", "decode: MTP draft tokens verified per step.").defaults(0).in_range(0, 4);
   t.number(in + "/mtp_acceptance", "decode: probability a draft token is accepted.").defaults(0.0).in_range(0.0, 1.0);

@@ -84,7 +84,7 @@ TEST_CASE("validation: the GB200 NVL72 decode step reaches the TPOT bound of Zha
 TEST_CASE("validation: the H800 InfiniBand decode step reaches the TPOT bound of Zhao et al. within 10 percent",
           "[validation]") {
   // tpot-bound-h800-ib.json runs all 61 layers in about 45 s (19M flows on 288 GPUs), too slow for a test, so this
-  // test cuts the step to its 3 dense layers plus 1, then 2, MoE layers (/workload/inference/layers 4 and 5): the
+  // test cuts the step to its 3 dense layers plus 1, then 2, MoE layers (/workload/model/layers 4 and 5): the
   // difference is one MoE layer, and the dense layers must add nothing. Each GPU sends 288 messages per
   // micro-batch, one to each GPU: 280 leave the node through its 50 GB/s NIC (7 go over NVLink, 1 to itself), so
   // a dispatch + combine takes 280 x (7,408 + 14,336) B / 50 GB/s = 121.77 us (paper: 120.96 us) and a layer
@@ -92,8 +92,8 @@ TEST_CASE("validation: the H800 InfiniBand decode step reaches the TPOT bound of
   // gives 14.125 ms); paper: 61 x 241.92 us = 14.76 ms, 4.3% more because it counts the 3 dense layers as MoE.
   const double per_call_us = 280 * (dispatch_bytes + combine_bytes) / 50e9 * 1e6;
   const double derived_layer_us = 2 * per_call_us;
-  const Step one = run_shipped("tpot-bound-h800-ib.json", {"/workload/inference/layers=4"});
-  const Step two = run_shipped("tpot-bound-h800-ib.json", {"/workload/inference/layers=5"});
+  const Step one = run_shipped("tpot-bound-h800-ib.json", {"/workload/model/layers=4"});
+  const Step two = run_shipped("tpot-bound-h800-ib.json", {"/workload/model/layers=5"});
   const double layer_us = two.tpot_us - one.tpot_us;
   const double tpot_us = layer_us * moe_layers;
   std::cout << "\n[P] TPOT bound on H800 with 400G InfiniBand\n";
