@@ -26,6 +26,19 @@ void append_line(std::string& text, fmt::format_string<Args...> format, Args&&..
   text += '\n';
 }
 
+void append_rank_extremes(std::string& text, const RunTotals& totals) {
+  std::size_t busiest = 0;
+  std::size_t most_waiting = 0;
+  for (std::size_t r = 0; r < totals.ranks.size(); ++r) {
+    if (totals.ranks[r].compute > totals.ranks[busiest].compute) busiest = r;
+    if (totals.ranks[r].wait > totals.ranks[most_waiting].wait) most_waiting = r;
+  }
+  append_line(text, "busiest    rank {}: compute {:.3f} us, transfers {:.3f} us", busiest,
+       units::to_us(totals.ranks[busiest].compute), units::to_us(totals.ranks[busiest].transfer));
+  append_line(text, "waiting    rank {}: {:.3f} us waiting for a send/recv partner", most_waiting,
+       units::to_us(totals.ranks[most_waiting].wait));
+}
+
 }  // namespace
 
 std::string summary_json(const RunView& run) {
@@ -106,17 +119,9 @@ std::string summary_text(const RunView& run, double wall_seconds) {
     if (path.transfers == 0) continue;
     append_line(text, "{:<10} {} send/recv transfers, {} bytes", topology::path_kind_names[k], path.transfers, path.bytes);
   }
-  // The busiest rank by compute and the one that waited longest tell where the time went.
-  std::size_t busiest = 0;
-  std::size_t most_waiting = 0;
-  for (std::size_t r = 0; r < totals.ranks.size(); ++r) {
-    if (totals.ranks[r].compute > totals.ranks[busiest].compute) busiest = r;
-    if (totals.ranks[r].wait > totals.ranks[most_waiting].wait) most_waiting = r;
-  }
-  append_line(text, "busiest    rank {}: compute {:.3f} us, transfers {:.3f} us", busiest,
-       units::to_us(totals.ranks[busiest].compute), units::to_us(totals.ranks[busiest].transfer));
-  append_line(text, "waiting    rank {}: {:.3f} us waiting for a send/recv partner", most_waiting,
-       units::to_us(totals.ranks[most_waiting].wait));
+  // The busiest rank by compute and the one that waited longest tell where a hand-written trace's time went; a
+  // generated step's per-rank sums overlap across its streams, so its breakdown lines say it instead.
+  if (run.scenario.workload.kind == scenario::WorkloadKind::trace) append_rank_extremes(text, totals);
   text += workload_text(run, step_breakdown(run));
   append_line(text, "engine     {} events, {} plans ({} distinct), {} flows; wall {:.3g} s (generate {:.3g} s, "
               "replay {:.3g} s)",
