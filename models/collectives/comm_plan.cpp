@@ -30,8 +30,10 @@ StepId CommPlan::add(Step step, std::span<const StepId> deps) {
     // Deps name earlier steps only, so a plan is a DAG by construction.
     DSIM_CHECK(dep < id, "step {} depends on step {}, which is not earlier", id, dep);
     dep_pool_.push_back(dep);
+    dependents_[dep].push_back(id);
   }
   steps_.push_back(step);
+  dependents_.emplace_back();
   return id;
 }
 

@@ -53,6 +53,9 @@ class CommPlan {
   std::span<const StepId> deps(StepId id) const {
     return {dep_pool_.data() + steps_[id].deps_begin, steps_[id].deps_count};
   }
+  // The steps that name `id` among their deps, in step order. Kept with the plan so that a plan run many times
+  // (a training step runs each distinct dispatch thousands of times) does not rebuild it at every start.
+  std::span<const StepId> dependents(StepId id) const { return dependents_[id]; }
   const std::vector<std::string>& phases() const { return phases_; }
   const std::vector<Bandwidth>& limits() const { return limits_; }
   bool empty() const { return steps_.empty(); }
@@ -65,6 +68,7 @@ class CommPlan {
 
   std::vector<Step> steps_;
   std::vector<StepId> dep_pool_;
+  std::vector<std::vector<StepId>> dependents_;  // by step
   std::vector<std::string> phases_{"other"};
   std::vector<Bandwidth> limits_;
 };

@@ -19,15 +19,13 @@ PlanHandle PlanRunner::start(const CommPlan& plan) {
   run.plan = &plan;
   run.started = network_.now();
   const std::size_t n = plan.steps().size();
-  run.waiting.resize(n);
-  run.dependents.resize(n);
-  run.spans.resize(n);
+  run.waiting.resize(n);  // every entry is set below
+  run.spans.assign(n, StepSpan{});
   run.left = n;
   for (const Bandwidth capacity : plan.limits()) run.limits.push_back(network_.add_limit(capacity));
   for (StepId s = 0; s < n; ++s) {
     const auto deps = plan.deps(s);
     run.waiting[s] = static_cast<std::uint32_t>(deps.size());
-    for (const StepId dep : deps) run.dependents[dep].push_back(s);
   }
   if (n == 0) {
     run.finished = network_.now();
@@ -45,7 +43,13 @@ void PlanRunner::release(PlanHandle handle) {
   Running& run = plans_[handle];
   DSIM_CHECK(run.plan != nullptr && run.left == 0, "released plan {} is not finished", handle);
   for (const network::LimitId limit : run.limits) network_.release_limit(limit);
-  run = Running{};
+  // Keep the vectors' memory for the handle's next plan (most runs start the same few plans again).
+  run.plan = nullptr;
+  run.waiting.clear();
+  run.spans.clear();
+  run.limits.clear();
+  run.left = 0;
+  run.finished = Time::infinite();
   free_handles_.push_back(handle);
 }
 
@@ -75,7 +79,7 @@ void PlanRunner::run_ready() {
 void PlanRunner::complete(StepRef ref, Time at) {
   Running& run = plans_[ref.plan];
   run.spans[ref.step].end = at;
-  for (const StepId next : run.dependents[ref.step]) {
+  for (const StepId next : run.plan->dependents(ref.step)) {
     if (--run.waiting[next] == 0) ready_.push_back({ref.plan, next});
   }
   if (--run.left == 0) {

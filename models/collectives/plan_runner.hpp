@@ -54,7 +54,6 @@ class PlanRunner {
   struct Running {
     const CommPlan* plan = nullptr;
     std::vector<std::uint32_t> waiting;   // unfinished deps of each step
-    std::vector<std::vector<StepId>> dependents;
     std::vector<StepSpan> spans;
     std::vector<network::LimitId> limits;  // plan limit index -> network limit
     std::size_t left = 0;                  // steps not yet done

@@ -3,28 +3,17 @@
 // why, and ZeRO-1 shards what it should.
 #include <catch2/catch.hpp>
 
+#include "tests/workloads/model_fixtures.hpp"
+
 #include "workloads/layout/memory_footprint.hpp"
 
 namespace dsim::workloads {
 namespace {
 
-ModelConfig model(std::string_view name) {
-  const auto config = find_model_config(name);
-  REQUIRE(config.has_value());
-  return *config;
-}
+using testing::model;
 
-// [R] 3.2: PP16, EP64, ZeRO-1 over DP128, DualPipe (two stages per rank); micro-batch of one 4,096-token sequence
-// (our assumption; the report does not give it).
 ParallelLayout v3_layout(bool zero1 = true) {
-  LayoutSpec spec;
-  spec.gpus = 2048;
-  spec.pp = 16;
-  spec.ep = 64;
-  spec.chunks_per_rank = 2;
-  spec.global_batch = 15360;
-  spec.micro_batch = 1;
-  spec.seq_len = 4096;
+  LayoutSpec spec = testing::v3_layout_spec();
   spec.zero1 = zero1;
   return ParallelLayout(spec, model("deepseek-v3"));
 }

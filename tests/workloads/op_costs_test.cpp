@@ -3,6 +3,8 @@
 // count, the FP8 recipe of [R] 3.3.1, backward conventions, expert-parallel GEMMs and MLA's absorbed decode.
 #include <catch2/catch.hpp>
 
+#include "tests/workloads/model_fixtures.hpp"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -13,11 +15,7 @@
 namespace dsim::workloads {
 namespace {
 
-ModelConfig model(std::string_view name) {
-  const auto config = find_model_config(name);
-  REQUIRE(config.has_value());
-  return *config;
-}
+using testing::model;
 
 const OpCost& op(const std::vector<OpCost>& ops, std::string_view name) {
   const auto it = std::find_if(ops.begin(), ops.end(), [&](const OpCost& o) { return o.name == name; });

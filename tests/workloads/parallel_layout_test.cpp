@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/workloads/model_fixtures.hpp"
+
 #include "tests/sim/scenario/input_error_of.hpp"
 #include "workloads/layout/parallel_layout.hpp"
 
@@ -13,25 +15,9 @@ namespace {
 
 using testing::input_error_of;
 
-ModelConfig model(std::string_view name) {
-  const auto config = find_model_config(name);
-  REQUIRE(config.has_value());
-  return *config;
-}
+using testing::model;
 
-// [R] 3.2: 2,048 GPUs, PP16, EP64, ZeRO-1 DP, DualPipe; 15,360 sequences of 4,096 tokens per step. The micro-batch
-// of one sequence is our assumption (the report does not give it).
-LayoutSpec v3_spec() {
-  LayoutSpec spec;
-  spec.gpus = 2048;
-  spec.pp = 16;
-  spec.ep = 64;
-  spec.chunks_per_rank = 2;
-  spec.global_batch = 15360;
-  spec.micro_batch = 1;
-  spec.seq_len = 4096;
-  return spec;
-}
+LayoutSpec v3_spec() { return testing::v3_layout_spec(); }
 
 }  // namespace
 

@@ -2,17 +2,15 @@
 // Parameter counts: totals and activated parameters of the built-in models against their model cards and reports.
 #include <catch2/catch.hpp>
 
+#include "tests/workloads/model_fixtures.hpp"
+
 #include "workloads/model/model_config.hpp"
 #include "workloads/model/param_count.hpp"
 
 namespace dsim::workloads {
 namespace {
 
-ModelConfig model(std::string_view name) {
-  const auto config = find_model_config(name);
-  REQUIRE(config.has_value());
-  return *config;
-}
+using testing::model;
 
 double billions(std::uint64_t n) { return static_cast<double>(n) / 1e9; }
 

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "tests/workloads/model_fixtures.hpp"
+
 #include "tests/sim/scenario/input_error_of.hpp"
 #include "workloads/layout/stage_split.hpp"
 
@@ -13,11 +15,7 @@ namespace {
 
 using testing::input_error_of;
 
-ModelConfig model(std::string_view name) {
-  const auto config = find_model_config(name);
-  REQUIRE(config.has_value());
-  return *config;
-}
+using testing::model;
 
 // Layer units a stage weighs: its layers, one for the embedding, one per MTP module, one for the head.
 int units(const ModelConfig& m, const StageContent& s) {
