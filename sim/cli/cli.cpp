@@ -10,6 +10,7 @@
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
 
+#include "sim/cli/calibrate_command.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/report/comm_report.hpp"
 #include "sim/report/report.hpp"
@@ -38,10 +39,19 @@ commands:
                       (nccl-tests) or DeepEP's bandwidth, bytes per link kind, phases
   topo SCENARIO       the cluster's hardware: GPUs, NICs, switches per layer, links per
                       kind, diameter, bisection bandwidth and fabric cost
+  kernels SCENARIO    every distinct compute kernel of the scenario's step (GEMM, attention,
+                      memory-bound) with its runs per GPU and how it is timed; --json
+                      writes the kernel list that dsim-calibrate measures
+  calibrate compare TABLE SCENARIO [--no-step]
+                      each kernel of the step: roofline, the scenario's own model and
+                      TABLE's time; then the step replayed at the roofline, under the
+                      scenario's table and under TABLE
+  calibrate import CSV --device NAME --sms N --out TABLE.json [--measured-at TEXT]
+                      external kernel measurements (CSV, docs/calibration.md) as a table
   help scenario       every scenario parameter: key, type, unit, default, description
   help COMMAND        the options of one command
 
-options (run, validate, show, comm):
+options (run, validate, show, comm, kernels, calibrate compare):
   --set /json/pointer=VALUE   override one scenario value before validation; repeatable;
                               VALUE is JSON (4, 0.5, true, [1,2]) or else a plain string
 options (run, comm):
@@ -49,7 +59,7 @@ options (run, comm):
 options (run):
   --out DIR           output folder (default: dsim-out/<scenario name>)
   --quiet             print nothing on success
-options (topo, comm):
+options (topo, comm, kernels):
   --json              print the figures as JSON
   --dot FILE          also write a Graphviz drawing of a small cluster to FILE
 
@@ -83,7 +93,7 @@ CommandLine parse_command(const std::string& command, const std::vector<std::str
   if (command == "run") {
     options.add_options()("out", po::value<std::string>())("quiet", po::bool_switch(&line.quiet));
   }
-  if (command == "topo" || command == "comm") {
+  if (command == "topo" || command == "comm" || command == "kernels") {
     options.add_options()("json", po::bool_switch(&line.json));
   }
   if (command == "topo") options.add_options()("dot", po::value<std::string>());
@@ -260,7 +270,8 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
   }
   if (command == "help") {
     if (rest.empty() || rest.front() == "run" || rest.front() == "validate" || rest.front() == "show" ||
-        rest.front() == "topo" || rest.front() == "comm") {
+        rest.front() == "topo" || rest.front() == "comm" || rest.front() == "kernels" ||
+        rest.front() == "calibrate") {
       out << usage;
       return 0;
     }
@@ -283,7 +294,14 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
     out << load(parse_command(command, rest)).resolved.dump(2) << "\n";
     return 0;
   }
-  throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, comm, topo, help", command));
+  if (command == "kernels") {
+    const CommandLine line = parse_command(command, rest);
+    return kernels_command(load(line), line.scenario, line.json, out);
+  }
+  if (command == "calibrate") return calibrate_command(rest, out);
+  throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, comm, topo, kernels, calibrate, "
+                                "help",
+                                command));
 }
 
 }  // namespace dsim::cli

@@ -13,6 +13,7 @@
 
 #include "models/collectives/plan_runner.hpp"
 #include "sim/core/check.hpp"
+#include "sim/replay/kernel_mix_timer.hpp"
 
 namespace dsim::replay {
 namespace {
@@ -24,7 +25,7 @@ class Replayer {
   Replayer(const topology::Cluster& cluster, const workloads::StepTrace& trace,
            models::network::NetworkModel& network, const models::compute::ComputeModel& compute,
            CallPlanner& planner)
-      : trace_(trace), network_(network), runner_(network), planner_(planner), compute_(compute) {
+      : trace_(trace), network_(network), runner_(network), planner_(planner), compute_(trace, compute) {
     DSIM_CHECK(trace.rank_count() <= cluster.gpu_count(), "trace has {} ranks, cluster {} GPUs", trace.rank_count(),
                cluster.gpu_count());
     const std::size_t n = trace.ops().size();
@@ -147,7 +148,7 @@ class Replayer {
       const auto& op = trace_.ops()[i];
       records_[i].ready = engine_.now();
       if (op.kind == OpKind::compute) {
-        const auto timing = compute_.time({op.duration, op.flops, op.dtype, op.bytes, op.reserved_sms});
+        const auto timing = compute_.time(op);
         records_[i].start = engine_.now();
         records_[i].source = timing.source;
         engine_.schedule_after(timing.duration, compute_handler_, i);
@@ -199,7 +200,7 @@ class Replayer {
   models::network::NetworkModel& network_;
   models::collectives::PlanRunner runner_;
   CallPlanner& planner_;  // owns the plans; the runner keeps pointers to them
-  const models::compute::ComputeModel& compute_;
+  KernelMixTimer compute_;
 
   core::Engine engine_;
   NetworkTick network_tick_;

@@ -29,7 +29,7 @@ struct RunTotals {
   std::array<PathTotals, 3> by_path{};           // by topology::PathKind
   std::array<std::uint64_t, 5> link_bytes_by_kind{};  // by topology::LinkKind, summed over links: a transfer
                                                       // counts once for every link it crosses
-  std::array<std::uint64_t, 2> compute_by_source{};  // by models::compute::TimingSource
+  std::array<std::uint64_t, models::compute::timing_source_names.size()> compute_by_source{};  // by TimingSource
   std::uint64_t bytes_sent = 0;
   std::vector<RankTotals> ranks;                 // indexed by rank; ranks without ops have ops == 0
 };

@@ -67,8 +67,8 @@ std::string summary_json(const RunView& run) {
     link_bytes[std::string(topology::link_kind_names[k])] = totals.link_bytes_by_kind[k];
   }
   Json& sources = out["compute_timing_sources"];
-  for (auto source : {models::compute::TimingSource::given, models::compute::TimingSource::roofline}) {
-    sources[std::string(to_string(source))] = totals.compute_by_source[static_cast<std::size_t>(source)];
+  for (std::size_t k = 0; k < totals.compute_by_source.size(); ++k) {
+    sources[std::string(models::compute::timing_source_names[k])] = totals.compute_by_source[k];
   }
   Json ranks = Json::array();
   for (std::size_t r = 0; r < totals.ranks.size(); ++r) {

@@ -18,9 +18,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 Simulation::Simulation(const scenario::Scenario& scenario)
     : scenario_(scenario),
       cluster_(scenario.cluster),
-      compute_(scenario.cluster.node.gpu, scenario.models.compute_efficiency) {}
+      compute_(scenario.cluster.node.gpu, scenario.models.compute_efficiency, scenario.models.kernel_table) {}
 
-RunOutput Simulation::run() const {
+RunOutput Simulation::generate() const {
   RunOutput out;
   const auto generate_start = std::chrono::steady_clock::now();
   const scenario::WorkloadSpec& workload = scenario_.workload;
@@ -47,7 +47,12 @@ RunOutput Simulation::run() const {
     DSIM_CHECK(!problem, "generated trace: {}", problem ? problem->message : "");
   }
   out.generate_seconds = seconds_since(generate_start);
+  return out;
+}
 
+RunOutput Simulation::run() const {
+  RunOutput out = generate();
+  const scenario::WorkloadSpec& workload = scenario_.workload;
   const auto replay_start = std::chrono::steady_clock::now();
   const auto network = make_network(scenario_.models, cluster_);
   replay::CallPlannerOptions options;

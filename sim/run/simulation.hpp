@@ -39,9 +39,12 @@ class Simulation {
   // Builds the workload (or takes the scenario's trace) and replays it on fresh models; each call is an
   // independent run with the same result.
   RunOutput run() const;
+  // Only the first half of run(): the trace and the workload's figures, nothing replayed.
+  RunOutput generate() const;
 
   const scenario::Scenario& scenario() const { return scenario_; }
   const topology::Cluster& cluster() const { return cluster_; }
+  const models::compute::ComputeModel& compute() const { return compute_; }
 
  private:
   const scenario::Scenario& scenario_;

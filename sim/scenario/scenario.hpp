@@ -7,11 +7,13 @@
 #include <cstdint>
 #include <string_view>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "models/compute/kernel_table.hpp"
 #include "models/network/network_model.hpp"
 #include "sim/scenario/comm_section.hpp"
 #include "sim/scenario/workload_section.hpp"
@@ -29,6 +31,7 @@ struct ModelsSpec {
   models::network::MessageOverheads message_overheads;
   double completion_tolerance = 0.0;
   double compute_efficiency = 1.0;
+  std::shared_ptr<const models::compute::KernelTable> kernel_table;  // none: every kernel at the roofline
   Bandwidth copy_per_sm;  // NVLink store rate one SM drives (communication kernels)
   Time low_latency_message_cost;
 };

@@ -2,13 +2,16 @@
 // Scenario loading: parse (with includes), apply --set overrides, then read every parameter through the table into
 // spec structs, checking cross-field rules as they are read. The trace is checked as a whole last: transfers must
 // pair up and no set of ops may wait on itself, so a run can never hang.
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "calibration/kernel_table_file.hpp"
 #include "topology/cluster.hpp"
 
 #include "sim/core/enum_names.hpp"
@@ -23,7 +26,23 @@
 namespace dsim::scenario {
 namespace {
 
-ModelsSpec read_models(ObjectReader models) {
+std::shared_ptr<const models::compute::KernelTable> read_kernel_table_key(ObjectReader& compute,
+                                                                        const std::string& scenario_dir) {
+  const std::string file = compute.string("kernel_table");
+  if (file.empty()) return nullptr;
+  std::filesystem::path path(file);
+  if (path.is_relative()) path = std::filesystem::path(scenario_dir) / path;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    throw compute.error("kernel_table", fmt::format("no kernel table at '{}' (paths are relative to the scenario "
+                                                    "file; \"\" times every kernel by the roofline)",
+                                                    path.string()));
+  }
+  // Problems inside the table are reported against the table file and its JSON paths.
+  return std::make_shared<const models::compute::KernelTable>(calibration::read_kernel_table(path));
+}
+
+ModelsSpec read_models(ObjectReader models, const std::string& scenario_dir) {
   ModelsSpec spec;
   ObjectReader network = models.object("network");
   spec.network = *parse_enum<NetworkModelKind>(network_model_names, network.choice("kind"));
@@ -44,6 +63,7 @@ ModelsSpec read_models(ObjectReader models) {
   collectives.finish();
   ObjectReader compute = models.object("compute");
   spec.compute_efficiency = compute.number("efficiency");
+  spec.kernel_table = read_kernel_table_key(compute, scenario_dir);
   compute.finish();
   models.finish();
   return spec;
@@ -228,7 +248,7 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
   }
   scenario.detail_max_ops = report.integer("detail_max_ops");
   report.finish();
-  scenario.models = read_models(root.object("models"));
+  scenario.models = read_models(root.object("models"), file.parent_path().string());
   if (auto comm = root.optional_object("comm")) {
     scenario.comm = read_comm(*comm, scenario.cluster, file.parent_path().string(), scenario.seed);
     scenario.comm.kernel.copy_per_sm = scenario.models.copy_per_sm;

@@ -76,11 +76,17 @@ ParamTable make_scenario_params() {
       .unit("us")
       .defaults(0.034)
       .non_negative();
-  t.object("/models/compute", "The compute model for ops given as FLOPs.");
-  t.number("/models/compute/efficiency", "Fraction of dense peak a kernel achieves (1 = peak).")
+  t.object("/models/compute", "The compute model: measured kernel times, with a roofline for kernels not measured.");
+  t.number("/models/compute/efficiency", "Roofline: fraction of dense peak and of HBM bandwidth a kernel achieves "
+                                         "(1 = peak).")
       .defaults(1.0)
       .positive()
       .at_most(1.0);
+  t.string("/models/compute/kernel_table",
+           "A kernel table measured on a GPU (calibration/tables/*.json, docs/calibration.md), relative to the "
+           "scenario file. Kernels it has, or can interpolate, take their measured times; others the roofline. "
+           "Empty: every kernel at the roofline.")
+      .defaults("");
 
   declare_comm_params(t);
 

@@ -26,7 +26,7 @@ void check_usage_error(const std::vector<std::string>& args, const std::string& 
 
 TEST_CASE("command line: no command, an unknown command or a missing scenario exit 2", "[cli]") {
   check_usage_error({}, "missing a command");
-  check_usage_error({"simulate", base}, "unknown command 'simulate'; commands: run, validate, show, comm, topo, help");
+  check_usage_error({"simulate", base}, "unknown command 'simulate'; commands: run, validate, show, comm, topo, kernels, calibrate, help");
   check_usage_error({"run"}, "dsim run: missing the SCENARIO file");
   check_usage_error({"help", "everything"}, "no help on 'everything'");
 }

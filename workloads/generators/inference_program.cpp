@@ -35,6 +35,7 @@
 // projection) opening its first stage; then its head, once.
 #include "workloads/generators/inference_program.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 #include <utility>
@@ -133,11 +134,18 @@ class BlockCosts {
       auto it = items.begin();
       while (it != items.end() && it->dtype != op.dtype) ++it;
       if (it == items.end()) {
-        items.push_back(ProgramItem{ProgramItem::Kind::compute, "", 0.0, op.dtype, 0, 0});
+        items.push_back(ProgramItem{ProgramItem::Kind::compute, "", 0.0, op.dtype, 0, 0, false, {}});
         it = items.end() - 1;
       }
       it->flops += op.flops;
       it->bytes += op.bytes;
+      const Kernel kernel = kernel_of(op);
+      auto k = std::find_if(it->kernels.begin(), it->kernels.end(), [&](const auto& e) { return e.first == kernel; });
+      if (k == it->kernels.end()) {
+        it->kernels.emplace_back(kernel, 1);
+      } else {
+        ++k->second;
+      }
     }
   }
 

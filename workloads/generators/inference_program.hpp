@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/core/dtype.hpp"
@@ -34,6 +35,7 @@ struct ProgramItem {
   std::uint64_t bytes = 0;
   std::size_t comm = 0;   // issue, wait: index in Program::comms
   bool overlapped = false;  // compute: runs beside the other micro-batch's communication
+  std::vector<std::pair<Kernel, std::uint32_t>> kernels;  // compute: what runs, with repeat counts
 };
 
 struct Program {

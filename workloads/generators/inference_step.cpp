@@ -92,6 +92,9 @@ StepTrace make_inference_step(const ModelConfig& config, const InferenceSpec& sp
   // decode's low-latency kernels release them once their writes are issued.
   const int reserved_sms = spec.phase == InferencePhase::prefill ? spec.normal_sms : 0;
 
+  std::vector<KernelMixId> mixes;  // by program item, shared by every rank
+  for (const detail::ProgramItem& item : program.items) mixes.push_back(trace.add_kernel_mix(item.kernels));
+
   for (const RankId rank : ranks) {
     std::vector<OpId> issued(program.comms.size());
     OpId last_compute;
@@ -99,7 +102,8 @@ StepTrace make_inference_step(const ModelConfig& config, const InferenceSpec& sp
     // or issue after them is ordered behind them, and its stream's later ops behind it.
     std::vector<OpId> compute_waits;
     std::vector<OpId> issue_waits;
-    for (const detail::ProgramItem& item : program.items) {
+    for (std::size_t i = 0; i < program.items.size(); ++i) {
+      const detail::ProgramItem& item = program.items[i];
       switch (item.kind) {
         case detail::ProgramItem::Kind::compute: {
           if (spec.compute_hidden) break;
@@ -111,6 +115,7 @@ StepTrace make_inference_step(const ModelConfig& config, const InferenceSpec& sp
           op.flops = item.flops;
           op.dtype = item.dtype;
           op.bytes = Bytes(item.bytes);
+          op.kernels = mixes[i];
           op.phase = Phase::forward;
           op.reserved_sms = item.overlapped ? reserved_sms : 0;
           last_compute = trace.add(std::move(op));

@@ -11,6 +11,16 @@ namespace {
 
 using schedules::ChunkPass;
 
+void add_kernel(Segment& segment, const Kernel& kernel) {
+  for (auto& [k, count] : segment.kernels) {
+    if (k == kernel) {
+      ++count;
+      return;
+    }
+  }
+  segment.kernels.emplace_back(kernel, 1);
+}
+
 // Sums ops of one part into one compute segment per numeric format, in the order formats first appear.
 void add_compute(std::vector<Segment>& out, const std::vector<OpCost>& ops, LayerPart part, const std::string& name,
                  int layer) {
@@ -29,6 +39,7 @@ void add_compute(std::vector<Segment>& out, const std::vector<OpCost>& ops, Laye
     }
     it->flops += op.flops;
     it->bytes += op.bytes;
+    add_kernel(*it, kernel_of(op));
   }
 }
 
@@ -87,7 +98,11 @@ std::vector<Segment> chunk_segments(const ModelConfig& config, const StageConten
     for (const LayerPart part : {LayerPart::embedding, LayerPart::attention, LayerPart::mlp, LayerPart::head}) {
       add_compute(out, all, part, fmt::format("w.{}", to_string(part)), -1);
     }
-    if (out.empty()) out.push_back(Segment{Segment::Kind::compute, "nothing", -1, 0.0, Dtype::bf16, 0, Dtype::fp8});
+    if (out.empty()) {
+      Segment marker;
+      marker.name = "nothing";
+      out.push_back(std::move(marker));
+    }
     return out;
   }
   const bool full = chunk_pass == ChunkPass::backward;

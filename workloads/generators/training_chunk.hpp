@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "workloads/layout/stage_split.hpp"
@@ -25,6 +26,8 @@ struct Segment {
   double flops = 0.0;
   Dtype dtype = Dtype::bf16;
   std::uint64_t bytes = 0;
+  std::vector<std::pair<Kernel, std::uint32_t>> kernels;  // what runs, with repeat counts
+  KernelMixId mix;  // the kernels as the trace's mix (set by the step generator when it first meets the segment)
   // dispatch / combine: the payload on the wire
   Dtype payload = Dtype::fp8;
 };

@@ -109,6 +109,7 @@ class Builder {
     if (!slot) {
       slot = std::make_unique<std::vector<Segment>>(
           generators::detail::chunk_segments(config_, stages_[stage], pass, shape_));
+      for (Segment& seg : *slot) seg.mix = trace_.add_kernel_mix(seg.kernels);
     }
     return *slot;
   }
@@ -200,6 +201,7 @@ class Builder {
         op.flops = seg.flops;
         op.dtype = seg.dtype;
         op.bytes = Bytes(seg.bytes);
+        op.kernels = seg.mix;
         op.reserved_sms = spec_.comm_sms;
       } else {
         op.kind = OpKind::collective;
@@ -357,6 +359,8 @@ class Builder {
     update.dtype = Dtype::fp32;
     update.flops = 10.0 * static_cast<double>(shard);
     update.bytes = Bytes(22 * shard);
+    const std::pair<Kernel, std::uint32_t> kernel{Kernel{memory_shape(22 * shard), update.flops, 22 * shard}, 1};
+    update.kernels = trace_.add_kernel_mix(std::span(&kernel, 1));
     update.deps = {tail};
     tail = trace_.add(std::move(update));
     tail = collective(rank, CollectiveOp::all_gather, dp, held.dense * 2, "zero1.param_all_gather", {tail});

@@ -133,6 +133,26 @@ class OpList {
   std::vector<OpCost> ops_;
 };
 
+}  // namespace
+
+Kernel kernel_of(const OpCost& op) {
+  Kernel kernel;
+  kernel.flops = op.flops;
+  kernel.bytes = op.bytes;
+  if (op.gemm) {
+    kernel.shape = gemm_shape(op.dtype, op.gemm->groups, op.gemm->m, op.gemm->n, op.gemm->k);
+  } else if (op.attention) {
+    const AttentionShape& a = *op.attention;
+    kernel.shape = attention_shape(op.pass != Pass::forward, op.dtype, a.batch, a.heads, a.kv_heads, a.q_len,
+                                   a.kv_len, a.qk_dim, a.v_dim, a.causal);
+  } else {
+    kernel.shape = memory_shape(op.bytes);
+  }
+  return kernel;
+}
+
+namespace {
+
 void check_batch(const LayerBatch& b, Pass pass) {
   DSIM_CHECK(b.tokens > 0 && b.seq_len > 0 && b.tokens % b.seq_len == 0,
              "a layer batch needs whole sequences: {} tokens of length {}", b.tokens, b.seq_len);

@@ -13,6 +13,7 @@
 
 #include "sim/core/dtype.hpp"
 #include "sim/core/enum_names.hpp"
+#include "sim/core/kernel.hpp"
 #include "workloads/model/model_config.hpp"
 
 namespace dsim::workloads {
@@ -60,6 +61,10 @@ struct OpCost {
   std::optional<GemmShape> gemm;
   std::optional<AttentionShape> attention;
 };
+
+// The kernel an op runs, for the trace's catalog: a GEMM or attention shape where the op has one, otherwise a
+// memory-bound kernel of the op's bytes.
+Kernel kernel_of(const OpCost& op);
 
 // What one GPU computes for one layer in one micro-batch.
 struct LayerBatch {

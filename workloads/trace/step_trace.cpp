@@ -27,6 +27,10 @@ OpId StepTrace::add(Op op) {
   if (op.kind == OpKind::collective) {
     DSIM_CHECK(op.call.valid() && op.call.index() < calls_.size(), "collective op '{}' names no call", op.name);
   }
+  if (op.kernels.valid()) {
+    DSIM_CHECK(op.kind == OpKind::compute && op.kernels.index() < kernel_mix_count(),
+               "op '{}' names an unknown kernel mix", op.name);
+  }
   ops_.push_back(std::move(op));
   return OpId(static_cast<OpId::Value>(ops_.size() - 1));
 }
@@ -44,6 +48,30 @@ GroupId StepTrace::add_group(std::vector<RankId> ranks) {
   const auto [it, fresh] = group_ids_.try_emplace(ranks, GroupId(static_cast<GroupId::Value>(groups_.size())));
   if (fresh) groups_.push_back(std::move(ranks));
   return it->second;
+}
+
+KernelId StepTrace::add_kernel(const Kernel& kernel) {
+  const auto [it, fresh] = kernel_ids_.try_emplace(kernel, KernelId(static_cast<KernelId::Value>(kernels_.size())));
+  if (fresh) kernels_.push_back(kernel);
+  return it->second;
+}
+
+KernelMixId StepTrace::add_kernel_mix(std::span<const KernelUse> uses) {
+  for (const KernelUse& use : uses) {
+    DSIM_CHECK(use.kernel.valid() && use.kernel.index() < kernels_.size() && use.count > 0,
+               "kernel mix names an unknown kernel or runs one zero times");
+  }
+  mix_uses_.insert(mix_uses_.end(), uses.begin(), uses.end());
+  mix_begin_.push_back(mix_uses_.size());
+  return KernelMixId(static_cast<KernelMixId::Value>(mix_begin_.size() - 2));
+}
+
+KernelMixId StepTrace::add_kernel_mix(std::span<const std::pair<Kernel, std::uint32_t>> kernels) {
+  if (kernels.empty()) return KernelMixId::none();
+  std::vector<KernelUse> uses;
+  uses.reserve(kernels.size());
+  for (const auto& [kernel, count] : kernels) uses.push_back({add_kernel(kernel), count});
+  return add_kernel_mix(uses);
 }
 
 CallId StepTrace::add_call(const CollectiveCall& call) {

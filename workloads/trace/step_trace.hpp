@@ -22,12 +22,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "sim/core/dtype.hpp"
 #include "sim/core/ids.hpp"
+#include "sim/core/kernel.hpp"
 #include "sim/core/units.hpp"
 
 namespace dsim::workloads {
@@ -42,6 +44,15 @@ enum class Phase : std::uint8_t { other, forward, backward, backward_input, back
 inline constexpr std::array<std::string_view, 6> phase_names = {"other",          "forward",         "backward",
                                                                 "backward_input", "backward_weight", "optimizer"};
 constexpr std::string_view to_string(Phase p) { return phase_names[static_cast<std::size_t>(p)]; }
+
+// Kernels an op runs: each distinct kernel once in the trace's catalog, each op naming a mix (a list of kernels with
+// repeat counts) that many ops share (a layer part's GEMMs in one format, in every micro-batch on every rank).
+using KernelId = DenseId<struct KernelIdTag>;
+using KernelMixId = DenseId<struct KernelMixIdTag>;
+struct KernelUse {
+  KernelId kernel;
+  std::uint32_t count = 1;
+};
 
 // An op's name. Generated steps give the same name to the op of every rank of a group and every data-parallel
 // replica, so names are shared text: one pointer per op instead of one string (a training step has ~15M ops).
@@ -121,6 +132,9 @@ struct Op {
   Phase phase = Phase::other;
   // compute: SMs that communication kernels hold while this op runs (DualPipe reserves them for the whole step)
   int reserved_sms = 0;
+  // compute: the kernels it runs, one after another (generated steps); none: the op is timed from its FLOPs and
+  // bytes as one kernel (hand-written traces). flops and bytes are then the kernels' sums, for reports.
+  KernelMixId kernels;
 };
 
 // A matched send/recv pair.
@@ -143,6 +157,12 @@ class StepTrace {
   GroupId add_group(std::vector<RankId> ranks);
   // A collective call; each rank of its group then adds one op of kind collective naming it.
   CallId add_call(const CollectiveCall& call);
+  // A kernel of the catalog; the same kernel always gets the same id.
+  KernelId add_kernel(const Kernel& kernel);
+  // A list of kernels for ops to share (not deduplicated: generators add one per distinct segment).
+  KernelMixId add_kernel_mix(std::span<const KernelUse> uses);
+  // Both at once: each kernel into the catalog, then the mix of them (none for an empty list).
+  KernelMixId add_kernel_mix(std::span<const std::pair<Kernel, std::uint32_t>> kernels);
 
   int rank_count() const { return rank_count_; }
   const std::vector<Op>& ops() const { return ops_; }
@@ -152,6 +172,12 @@ class StepTrace {
   const std::vector<CollectiveCall>& calls() const { return calls_; }
   const CollectiveCall& call(CallId id) const { return calls_[id.index()]; }
   const std::vector<RankId>& group(GroupId id) const { return groups_[id.index()]; }
+  const std::vector<Kernel>& kernels() const { return kernels_; }
+  const Kernel& kernel(KernelId id) const { return kernels_[id.index()]; }
+  std::size_t kernel_mix_count() const { return mix_begin_.size() - 1; }
+  std::span<const KernelUse> kernel_mix(KernelMixId id) const {
+    return {mix_uses_.data() + mix_begin_[id.index()], mix_begin_[id.index() + 1] - mix_begin_[id.index()]};
+  }
   std::size_t group_count() const { return groups_.size(); }
   // The ops of a call, in the order of its group's ranks (valid only after match_transfers()).
   std::span<const OpId> call_ops(CallId id) const {
@@ -180,6 +206,10 @@ class StepTrace {
   std::vector<CollectiveCall> calls_;
   std::vector<std::size_t> call_ops_begin_;  // by call: its first entry in call_ops_
   std::vector<OpId> call_ops_;
+  std::vector<Kernel> kernels_;
+  std::map<Kernel, KernelId> kernel_ids_;
+  std::vector<KernelUse> mix_uses_;
+  std::vector<std::size_t> mix_begin_{0};  // by mix: its first use in mix_uses_; one past the last at the end
 
   std::optional<Problem> match_calls();
 };

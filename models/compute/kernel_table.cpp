@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "models/compute/kernel_table.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <tuple>
+
+#include "sim/core/check.hpp"
+
+namespace dsim::models::compute {
+namespace {
+
+// An axis along which measured shapes of one kind are interpolated: which key fields move together.
+struct Axis {
+  std::int64_t (*value)(const KernelShape&);
+  void (*set)(KernelShape&, std::int64_t);
+  bool (*applies)(const KernelShape&);  // the shape can move along this axis
+};
+
+bool always(const KernelShape&) { return true; }
+
+constexpr Axis gemm_axes[] = {
+    {[](const KernelShape& s) { return s.m; }, [](KernelShape& s, std::int64_t v) { s.m = v; }, always},
+    {[](const KernelShape& s) { return s.n; }, [](KernelShape& s, std::int64_t v) { s.n = v; }, always},
+    {[](const KernelShape& s) { return s.k; }, [](KernelShape& s, std::int64_t v) { s.k = v; }, always},
+    {[](const KernelShape& s) { return s.groups; }, [](KernelShape& s, std::int64_t v) { s.groups = v; }, always},
+};
+// Training and prefill attention grows along the sequence (queries and keys together); decode along the cache.
+constexpr Axis attention_axes[] = {
+    {[](const KernelShape& s) { return s.batch; }, [](KernelShape& s, std::int64_t v) { s.batch = v; }, always},
+    {[](const KernelShape& s) { return s.q_len; },
+     [](KernelShape& s, std::int64_t v) { s.q_len = s.kv_len = v; },
+     [](const KernelShape& s) { return s.q_len == s.kv_len; }},
+    {[](const KernelShape& s) { return s.kv_len; }, [](KernelShape& s, std::int64_t v) { s.kv_len = v; }, always},
+    {[](const KernelShape& s) { return s.q_len; }, [](KernelShape& s, std::int64_t v) { s.q_len = v; }, always},
+};
+constexpr Axis memory_axes[] = {
+    {[](const KernelShape& s) { return static_cast<std::int64_t>(s.bytes); },
+     [](KernelShape& s, std::int64_t v) { s.bytes = static_cast<std::uint64_t>(v); }, always},
+};
+
+std::span<const Axis> axes_of(KernelKind kind) {
+  switch (kind) {
+    case KernelKind::gemm: return gemm_axes;
+    case KernelKind::attention_forward:
+    case KernelKind::attention_backward: return attention_axes;
+    case KernelKind::memory: return memory_axes;
+  }
+  return {};
+}
+
+// Entries of the same kind and, except for memory kernels (which only move bytes), the same format.
+bool same_family(const KernelShape& a, const KernelShape& b) {
+  return a.kind == b.kind && (a.kind == KernelKind::memory || a.dtype == b.dtype);
+}
+
+// Sum of |log ratio| over the numeric key fields: how far apart two shapes of one family are.
+double log_distance(const KernelShape& a, const KernelShape& b) {
+  const auto fields = [](const KernelShape& s) {
+    return std::array<double, 12>{double(s.groups), double(s.m),      double(s.n),      double(s.k),
+                                  double(s.batch),  double(s.heads),  double(s.kv_heads), double(s.q_len),
+                                  double(s.kv_len), double(s.qk_dim), double(s.v_dim),  double(s.bytes)};
+  };
+  const auto fa = fields(a);
+  const auto fb = fields(b);
+  double d = a.causal == b.causal ? 0.0 : 1.0;
+  for (std::size_t i = 0; i < fa.size(); ++i) {
+    if (fa[i] == fb[i]) continue;
+    if (fa[i] <= 0.0 || fb[i] <= 0.0) return std::numeric_limits<double>::infinity();
+    d += std::abs(std::log(fa[i] / fb[i]));
+  }
+  return d;
+}
+
+// The query's time when it runs at the utilisation `entry` reached.
+Time held_utilisation(const MeasuredKernel& entry, const KernelShape& query, const ShapeRoofline& roofline) {
+  const double r_entry = roofline(entry.shape);
+  const double r_query = roofline(query);
+  DSIM_CHECK(r_entry > 0.0 && r_query > 0.0, "a kernel with no work: {} or {}", describe(entry.shape),
+             describe(query));
+  return units::seconds(units::to_seconds(entry.time) * r_query / r_entry);
+}
+
+}  // namespace
+
+KernelTable::KernelTable(KernelTableInfo info, std::vector<MeasuredKernel> entries)
+    : info_(std::move(info)), entries_(std::move(entries)) {
+  std::sort(entries_.begin(), entries_.end(),
+            [](const MeasuredKernel& a, const MeasuredKernel& b) { return a.shape < b.shape; });
+  for (std::size_t i = 0; i < entries_.size(); ++i) {
+    DSIM_CHECK(entries_[i].time > Time::zero(), "kernel table entry {} has no time", describe(entries_[i].shape));
+    const bool fresh = index_.emplace(entries_[i].shape, i).second;
+    DSIM_CHECK(fresh, "kernel table has two entries for {}", describe(entries_[i].shape));
+  }
+}
+
+const MeasuredKernel* KernelTable::find(const KernelShape& shape) const {
+  const auto it = index_.find(shape);
+  return it == index_.end() ? nullptr : &entries_[it->second];
+}
+
+std::optional<TableEstimate> KernelTable::estimate(const KernelShape& query, const ShapeRoofline& roofline) const {
+  if (const MeasuredKernel* hit = find(query)) return TableEstimate{hit->time, LookupRule::exact, hit, nullptr};
+
+  // Best axis: a bracket beats an extrapolation; then the tighter bracket / the nearer point (in log space).
+  std::optional<TableEstimate> best;
+  std::tuple<int, double> best_score{2, 0.0};
+  for (const Axis& axis : axes_of(query.kind)) {
+    if (!axis.applies(query)) continue;
+    const std::int64_t v = axis.value(query);
+    if (v <= 0) continue;
+    const MeasuredKernel* lo = nullptr;
+    const MeasuredKernel* hi = nullptr;
+    for (const MeasuredKernel& e : entries_) {
+      if (!same_family(e.shape, query) || !axis.applies(e.shape)) continue;
+      KernelShape moved = e.shape;
+      axis.set(moved, v);
+      if (moved != query) continue;
+      const std::int64_t ev = axis.value(e.shape);
+      if (ev < v && (!lo || ev > axis.value(lo->shape))) lo = &e;
+      if (ev > v && (!hi || ev < axis.value(hi->shape))) hi = &e;
+    }
+    const double lv = std::log(static_cast<double>(v));
+    if (lo && hi) {
+      const double a = std::log(static_cast<double>(axis.value(lo->shape)));
+      const double b = std::log(static_cast<double>(axis.value(hi->shape)));
+      const std::tuple<int, double> score{0, b - a};
+      if (score < best_score) {
+        const double f = (lv - a) / (b - a);
+        const double t = std::exp(std::log(units::to_seconds(lo->time)) +
+                                  f * (std::log(units::to_seconds(hi->time)) - std::log(units::to_seconds(lo->time))));
+        best = TableEstimate{units::seconds(t), LookupRule::interpolated, lo, hi};
+        best_score = score;
+      }
+    } else if (lo || hi) {
+      const MeasuredKernel* near = lo ? lo : hi;
+      const std::tuple<int, double> score{1, std::abs(lv - std::log(static_cast<double>(axis.value(near->shape))))};
+      if (score < best_score) {
+        best = TableEstimate{held_utilisation(*near, query, roofline), LookupRule::extrapolated, near, nullptr};
+        best_score = score;
+      }
+    }
+  }
+  if (best) return best;
+
+  const MeasuredKernel* nearest = nullptr;
+  double nearest_distance = std::numeric_limits<double>::infinity();
+  for (const MeasuredKernel& e : entries_) {
+    if (!same_family(e.shape, query)) continue;
+    const double d = log_distance(e.shape, query);
+    if (d < nearest_distance) {
+      nearest = &e;
+      nearest_distance = d;
+    }
+  }
+  if (!nearest) return std::nullopt;
+  return TableEstimate{held_utilisation(*nearest, query, roofline), LookupRule::nearest_shape, nearest, nullptr};
+}
+
+}  // namespace dsim::models::compute
