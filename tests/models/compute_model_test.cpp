@@ -50,4 +50,42 @@ TEST_CASE("compute: an efficiency of 0 or above 1 is a bug caught at constructio
   CHECK_THROWS_AS(ComputeModel(testing::small_cluster().node.gpu, 1.5), InternalError);
 }
 
+
+TEST_CASE("compute: a kernel in the table takes its measured time, stretched by SMs held for communication", "[models]") {
+  // A GEMM measured at 100 us on all 132 SMs; with 20 held by communication it gets 112: 100 x 132 / 112 us. A
+  // memory kernel measured at 10 us does not slow down (112 SMs still saturate HBM).
+  auto gpu = testing::small_cluster().node.gpu;
+  gpu.sm_count = 132;
+  const Kernel gemm{gemm_shape(Dtype::fp8, 1, 4096, 7168, 2048), 2.0 * 4096 * 7168 * 2048, 0};
+  const Kernel copy{memory_shape(1 << 30), 0.0, 1 << 30};
+  auto table = std::make_shared<const KernelTable>(
+      KernelTableInfo{"test GPU", 132, "", "", ""},
+      std::vector<MeasuredKernel>{{gemm.shape, units::us(100), ""}, {copy.shape, units::us(10), ""}});
+  const ComputeModel model(gpu, 1.0, table);
+  const auto full = model.time(gemm, 0);
+  CHECK(full.duration == units::us(100));
+  CHECK(full.source == TimingSource::table);
+  CHECK(units::to_us(model.time(gemm, 20).duration) == Approx(100.0 * 132.0 / 112.0).epsilon(1e-8));
+  CHECK(model.time(copy, 20).duration == units::us(10));
+}
+
+TEST_CASE("compute: a kernel the table cannot estimate falls back to the roofline and says so", "[models]") {
+  // A BF16 GEMM against a table of FP8 GEMMs: 2 x 1024^3 FLOP at 1000 TFLOP/s = 2.147 us.
+  const Kernel bf16{gemm_shape(Dtype::bf16, 1, 1024, 1024, 1024), 2.0 * 1024.0 * 1024.0 * 1024.0, 0};
+  auto table = std::make_shared<const KernelTable>(
+      KernelTableInfo{"test GPU", 132, "", "", ""},
+      std::vector<MeasuredKernel>{{gemm_shape(Dtype::fp8, 1, 1024, 1024, 1024), units::us(1), ""}});
+  const ComputeModel model(testing::small_cluster().node.gpu, 1.0, table);
+  const auto timing = model.time(bf16, 0);
+  CHECK(timing.source == TimingSource::roofline);
+  CHECK(timing.duration == model.roofline(bf16, 0));
+  CHECK(units::to_us(timing.duration) == Approx(2.147).epsilon(1e-3));
+}
+
+TEST_CASE("compute: an op's source is the weakest of its kernels'", "[models]") {
+  CHECK(weakest(TimingSource::table, TimingSource::interpolated) == TimingSource::interpolated);
+  CHECK(weakest(TimingSource::roofline, TimingSource::table) == TimingSource::roofline);
+  CHECK(weakest(TimingSource::table, TimingSource::table) == TimingSource::table);
+}
+
 }  // namespace dsim::models::compute

@@ -202,6 +202,7 @@ class Builder {
         op.dtype = seg.dtype;
         op.bytes = Bytes(seg.bytes);
         op.kernels = seg.mix;
+        if (seg.kernels.empty()) op.duration = Time::zero();  // a marker keeping the chain: nothing to time
         op.reserved_sms = spec_.comm_sms;
       } else {
         op.kind = OpKind::collective;

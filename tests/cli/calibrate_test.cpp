@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+// dsim kernels and dsim calibrate end to end: the kernel list of a small MoE training step, a table made from it
+// through the CSV import, the step run under that table (every compute op then says "table"), the comparison
+// command, and the errors a bad table or a missing one gives.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/run_dsim.hpp"
+
+namespace dsim::testing {
+namespace {
+
+const std::string small_moe = std::string(DSIM_SOURCE_DIR) + "/scenarios/examples/train-small-moe.json";
+
+// A CSV measuring every kernel of the list at `us` microseconds.
+std::string csv_of(const nlohmann::json& list, double us) {
+  std::string csv = "kind,dtype,groups,m,n,k,batch,heads,kv_heads,q_len,kv_len,qk_dim,v_dim,causal,bytes,time_us\n";
+  for (const auto& k : list["kernels"]) {
+    const auto field = [&](const char* key) { return k.contains(key) ? k[key].dump() : std::string(); };
+    std::string kind = k["kind"].get<std::string>();
+    std::string dtype = k.contains("dtype") ? k["dtype"].get<std::string>() : "";
+    csv += kind + "," + dtype + "," + field("groups") + "," + field("m") + "," + field("n") + "," + field("k") + "," +
+           field("batch") + "," + field("heads") + "," + field("kv_heads") + "," + field("q_len") + "," +
+           field("kv_len") + "," + field("qk_dim") + "," + field("v_dim") + "," + field("causal") + "," +
+           field("bytes") + "," + std::to_string(us) + "\n";
+  }
+  return csv;
+}
+
+void write(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+}  // namespace
+
+TEST_CASE("dsim kernels: a training step lists each distinct kernel once, with its runs per GPU", "[cli]") {
+  const auto result = run_dsim({"kernels", small_moe, "--json"});
+  REQUIRE(result.exit_code == 0);
+  const auto list = nlohmann::json::parse(result.out);
+  CHECK(list["format"] == "dsim-kernel-list");
+  REQUIRE(list["kernels"].size() > 10);
+  std::set<std::string> kinds;
+  std::set<std::string> keys;
+  for (const auto& k : list["kernels"]) {
+    kinds.insert(k["kind"].get<std::string>());
+    CHECK(k["count"].get<int>() > 0);
+    auto key = k;
+    key.erase("count");
+    CHECK(keys.insert(key.dump()).second);
+  }
+  CHECK(kinds == std::set<std::string>{"gemm", "attention_forward", "attention_backward", "memory"});
+  const auto text = run_dsim({"kernels", small_moe});
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("distinct kernels") != std::string::npos);
+  CHECK(text.out.find("roofline") != std::string::npos);
+}
+
+TEST_CASE("dsim calibrate: a table of every kernel times every compute op of the step from the table", "[cli]") {
+  const TempDir dir;
+  const auto list = nlohmann::json::parse(run_dsim({"kernels", small_moe, "--json"}).out);
+  write(dir.path() / "m.csv", csv_of(list, 5.0));
+  const auto table = (dir.path() / "t.json").string();
+  const auto imported = run_dsim({"calibrate", "import", (dir.path() / "m.csv").string(), "--device", "test GPU",
+                                  "--sms", "132", "--out", table});
+  REQUIRE(imported.exit_code == 0);
+  CHECK(imported.out.find(std::to_string(list["kernels"].size()) + " kernels") != std::string::npos);
+
+  const auto run = run_dsim({"run", small_moe, "--quiet", "--out", (dir.path() / "out").string(), "--set",
+                             "/models/compute/kernel_table=" + table});
+  REQUIRE(run.exit_code == 0);
+  const auto summary = nlohmann::json::parse(read_file(dir.path() / "out/summary.json"));
+  const auto& sources = summary["compute_timing_sources"];
+  CHECK(sources["table"].get<int>() > 0);
+  CHECK(sources["roofline"].get<int>() == 0);
+  CHECK(sources["interpolated"].get<int>() == 0);
+
+  const auto compare = run_dsim({"calibrate", "compare", table, small_moe});
+  REQUIRE(compare.exit_code == 0);
+  CHECK(compare.out.find("step time") != std::string::npos);
+  CHECK(compare.out.find("vs roofline") != std::string::npos);
+  CHECK(compare.out.find("test GPU, 132 SMs") != std::string::npos);
+}
+
+TEST_CASE("dsim calibrate: a missing or broken table is one error naming where", "[cli]") {
+  const TempDir dir;
+  const auto missing = run_dsim({"validate", small_moe, "--set", "/models/compute/kernel_table=no-such-table.json"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("/models/compute/kernel_table: no kernel table at") != std::string::npos);
+  write(dir.path() / "bad.json", R"({"format": "dsim-kernel-table", "version": 1, "device": {"name": "x", "sms": 132},
+    "entries": [{"kind": "gemm", "dtype": "fp8", "groups": 1, "m": 0, "n": 1, "k": 1, "time_us": 1}]})");
+  const auto bad = run_dsim({"validate", small_moe, "--set",
+                             "/models/compute/kernel_table=" + (dir.path() / "bad.json").string()});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("bad.json: /entries/0/m: must be a positive integer, not 0") != std::string::npos);
+  const auto usage = run_dsim({"calibrate", "import", "x.csv", "--device", "d"});
+  CHECK(usage.exit_code == 2);
+  CHECK(usage.err.find("needs CSV, --device NAME, --sms N") != std::string::npos);
+  const auto unknown = run_dsim({"calibrate", "measure"});
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("unknown action 'measure'") != std::string::npos);
+}
+
+}  // namespace dsim::testing

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+// Kernel-table lookups (docs/calibration.md): exact hits, log-log interpolation along one axis, held utilisation
+// outside the measured range and for the nearest shape, and no estimate for a family the table lacks. The roofline
+// here is FLOPs at 1 PFLOP/s (memory kernels: bytes at 1 TB/s), so utilisations are easy to derive by hand.
+#include <catch2/catch.hpp>
+
+#include "models/compute/kernel_table.hpp"
+
+namespace dsim::models::compute {
+namespace {
+
+double flops_roofline(const KernelShape& s) {
+  if (s.kind == KernelKind::memory) return static_cast<double>(s.bytes) / 1e12;
+  if (s.kind == KernelKind::gemm) return 2.0 * double(s.groups) * double(s.m) * double(s.n) * double(s.k) / 1e15;
+  return 2.0 * double(s.batch) * double(s.heads) * double(s.q_len) * double(s.kv_len) * double(s.qk_dim + s.v_dim) /
+         1e15;
+}
+
+MeasuredKernel entry(KernelShape shape, double us) { return {shape, units::us(us), "test"}; }
+
+KernelTable table(std::vector<MeasuredKernel> entries) { return KernelTable({"test GPU", 132, "", "", ""}, entries); }
+
+KernelShape fp8(std::int64_t m, std::int64_t n = 7168, std::int64_t k = 2048) { return gemm_shape(Dtype::fp8, 1, m, n, k); }
+
+}  // namespace
+
+TEST_CASE("kernel table: a measured shape comes back exactly", "[models]") {
+  const auto t = table({entry(fp8(4096), 61.25), entry(fp8(1024), 20.5)});
+  const auto e = t.estimate(fp8(4096), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->time == units::us(61.25));
+  CHECK(e->rule == LookupRule::exact);
+}
+
+TEST_CASE("kernel table: between two measured token counts, log time is linear in log tokens", "[models]") {
+  // m = 2048 sits halfway between 1024 and 4096 in log space: sqrt(10 us x 30 us) = 17.3205 us.
+  const auto t = table({entry(fp8(1024), 10.0), entry(fp8(4096), 30.0)});
+  const auto e = t.estimate(fp8(2048), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->rule == LookupRule::interpolated);
+  CHECK(units::to_us(e->time) == Approx(17.3205).epsilon(1e-5));
+  Time last = units::us(10.0);
+  for (std::int64_t m = 1024; m <= 4096; m += 64) {
+    const Time now = t.estimate(fp8(m), flops_roofline)->time;
+    CHECK(now >= last);
+    CHECK(now <= units::us(30.0));
+    last = now;
+  }
+}
+
+TEST_CASE("kernel table: outside the measured range the nearest point's utilisation is held", "[models]") {
+  // m 1024 measured at 20 us is the nearest point to m 8192; holding its utilisation (roofline / measured), the time
+  // grows like the roofline, here FLOPs, 8x: 160 us.
+  const auto t = table({entry(fp8(1024), 20.0), entry(fp8(512), 15.0)});
+  const auto e = t.estimate(fp8(8192), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->rule == LookupRule::extrapolated);
+  CHECK(units::to_us(e->time) == Approx(160.0).epsilon(1e-9));
+  CHECK(e->from->shape == fp8(1024));
+}
+
+TEST_CASE("kernel table: a bracket on one axis beats an extrapolation on another", "[models]") {
+  // m 1024 and 4096 bracket m 2048; a lone point at k 1024 (same m and n) would extrapolate along k, from closer.
+  const auto t = table({entry(fp8(1024), 10.0), entry(fp8(4096), 30.0), entry(fp8(2048, 7168, 1024), 1.0)});
+  const auto e = t.estimate(fp8(2048), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->rule == LookupRule::interpolated);
+}
+
+TEST_CASE("kernel table: a shape with no neighbour on any axis borrows the nearest shape's utilisation", "[models]") {
+  // Nearest (log distance) to m 4096 n 7168 k 2048 among the two: m 4096 n 1536 k 512 (log 4.67 + log 4) and
+  // m 512 n 512 k 512 (far). It ran at half its roofline speed, so the query takes twice its roofline.
+  const KernelShape near = fp8(4096, 1536, 512);
+  const auto t = table({entry(near, 2.0 * flops_roofline(near) * 1e6), entry(fp8(512, 512, 512), 1.0)});
+  const auto e = t.estimate(fp8(4096, 7168, 2048), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->rule == LookupRule::nearest_shape);
+  CHECK(units::to_seconds(e->time) == Approx(2.0 * flops_roofline(fp8(4096, 7168, 2048))).epsilon(1e-6));
+}
+
+TEST_CASE("kernel table: a kind or format the table lacks has no estimate", "[models]") {
+  const auto t = table({entry(fp8(1024), 10.0)});
+  CHECK_FALSE(t.estimate(gemm_shape(Dtype::bf16, 1, 1024, 7168, 2048), flops_roofline));
+  CHECK_FALSE(t.estimate(memory_shape(1 << 20), flops_roofline));
+}
+
+TEST_CASE("kernel table: memory kernels interpolate by bytes, whatever the format", "[models]") {
+  // 1 MB in 2 us and 4 MB in 4 us: 2 MB takes sqrt(2 x 4) = 2.828 us.
+  const auto t = table({entry(memory_shape(1'000'000), 2.0), entry(memory_shape(4'000'000), 4.0)});
+  CHECK(units::to_us(t.estimate(memory_shape(2'000'000), flops_roofline)->time) == Approx(2.8284).epsilon(1e-4));
+}
+
+TEST_CASE("kernel table: training attention moves along the sequence, queries and keys together", "[models]") {
+  const auto attn = [](std::int64_t seq) {
+    return attention_shape(false, Dtype::bf16, 1, 128, 128, seq, seq, 192, 128, true);
+  };
+  const auto t = table({entry(attn(2048), 100.0), entry(attn(8192), 900.0)});
+  const auto e = t.estimate(attn(4096), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->rule == LookupRule::interpolated);
+  CHECK(units::to_us(e->time) == Approx(300.0).epsilon(1e-6));  // sqrt(100 x 900)
+}
+
+TEST_CASE("kernel table: two entries with one key are a bug caught at construction", "[models]") {
+  CHECK_THROWS(table({entry(fp8(1024), 10.0), entry(fp8(1024), 11.0)}));
+}
+
+}  // namespace dsim::models::compute
