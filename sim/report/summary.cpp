@@ -70,6 +70,13 @@ std::string summary_json(const RunView& run) {
   for (std::size_t k = 0; k < totals.compute_by_source.size(); ++k) {
     sources[std::string(models::compute::timing_source_names[k])] = totals.compute_by_source[k];
   }
+  if (const auto& table = run.scenario.models.kernel_table) {
+    out["kernel_table"] = {{"file", table->info().path},
+                           {"device", table->info().device},
+                           {"sms", table->info().sms},
+                           {"measured_at", table->info().measured_at},
+                           {"kernels", table->entries().size()}};
+  }
   Json ranks = Json::array();
   for (std::size_t r = 0; r < totals.ranks.size(); ++r) {
     const auto& rank = totals.ranks[r];
@@ -101,6 +108,23 @@ std::string summary_json(const RunView& run) {
   return out.dump(2) + "\n";
 }
 
+// Which model timed the compute ops: the kernel table (and its device) or the roofline, with op counts by source.
+void append_compute_sources(std::string& text, const RunView& run, const RunTotals& totals) {
+  std::string counts;
+  for (std::size_t k = 0; k < totals.compute_by_source.size(); ++k) {
+    if (totals.compute_by_source[k] == 0) continue;
+    counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", totals.compute_by_source[k],
+                          models::compute::timing_source_names[k]);
+  }
+  if (counts.empty()) return;
+  const auto& table = run.scenario.models.kernel_table;
+  append_line(text, "compute    {}; ops by source: {}",
+              table ? fmt::format("kernel table {} ({}, measured {})", table->info().path, table->info().device,
+                                  table->info().measured_at.empty() ? "at an unknown time" : table->info().measured_at)
+                    : std::string("roofline (no kernel table)"),
+              counts);
+}
+
 std::string summary_text(const RunView& run, double wall_seconds) {
   const RunTotals totals = compute_totals(run);
   const auto& spec = run.cluster.spec();
@@ -123,6 +147,7 @@ std::string summary_text(const RunView& run, double wall_seconds) {
   // generated step's per-rank sums overlap across its streams, so its breakdown lines say it instead.
   if (run.scenario.workload.kind == scenario::WorkloadKind::trace) append_rank_extremes(text, totals);
   text += workload_text(run, step_breakdown(run));
+  append_compute_sources(text, run, totals);
   append_line(text, "engine     {} events, {} plans ({} distinct), {} flows; wall {:.3g} s (generate {:.3g} s, "
               "replay {:.3g} s)",
               run.result().engine.events_processed, run.result().plans, run.result().distinct_plans,

@@ -104,3 +104,44 @@ TEST_CASE("dsim calibrate: a missing or broken table is one error naming where",
 }
 
 }  // namespace dsim::testing
+
+namespace dsim::testing {
+namespace {
+
+std::set<std::string> kernel_keys(const nlohmann::json& list) {
+  std::set<std::string> keys;
+  for (auto k : list["kernels"]) {
+    k.erase("count");
+    keys.insert(k.dump());
+  }
+  return keys;
+}
+
+// The V3 scenarios with fewer micro-batches: the same kernels (their shapes depend on a micro-batch, the layout and
+// the model, not on how many micro-batches there are), generated in a fraction of the time.
+const std::vector<std::vector<std::string>> v3_scenarios = {
+    {"scenarios/v3/train-2048-mpft.json", "--set", "/workload/training/global_batch_sequences=4096"},
+    {"scenarios/v3/decode.json"},
+    {"scenarios/v3/prefill.json"},
+};
+
+}  // namespace
+
+TEST_CASE("dsim kernels: the shipped V3 kernel list holds every kernel of the V3 training, decode and prefill steps",
+          "[cli]") {
+  // calibration/lists/v3.json is what dsim-calibrate --builtin v3 measures; tools/make-v3-kernel-list rebuilds it.
+  const auto shipped =
+      kernel_keys(nlohmann::json::parse(read_file(std::string(DSIM_SOURCE_DIR) + "/calibration/lists/v3.json")));
+  for (auto args : v3_scenarios) {
+    args.insert(args.begin(), "kernels");
+    args.push_back("--json");
+    const auto result = run_dsim(args, DSIM_SOURCE_DIR);
+    REQUIRE(result.exit_code == 0);
+    for (const auto& key : kernel_keys(nlohmann::json::parse(result.out))) {
+      INFO(args[1] << " needs " << key);
+      CHECK(shipped.contains(key));
+    }
+  }
+}
+
+}  // namespace dsim::testing
