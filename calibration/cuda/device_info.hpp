@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// The `device` block of a kernel table: what the GPU is, which software ran, and the clocks it ran at.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace dsim::calibration::cuda {
+
+struct DeviceInfo {
+  std::string name;
+  int sms = 0;
+  std::string compute_capability;  // "9.0"
+  int max_sm_clock_mhz = 0;        // cudaDevAttrClockRate: the maximum (boost) clock, not the current one
+  int max_memory_clock_mhz = 0;    // cudaDevAttrMemoryClockRate
+  int memory_bus_bits = 0;
+  std::size_t l2_bytes = 0;
+  std::size_t memory_bytes = 0;
+  std::string driver;  // NVIDIA driver version string; the cudaDriverGetVersion number where none can be read
+  int cuda_driver = 0;
+  int cuda_runtime = 0;
+  std::size_t cublaslt = 0;
+};
+
+// `driver` comes from /proc/driver/nvidia/version, else NVML, else the cudaDriverGetVersion number.
+class NvmlReader;
+DeviceInfo query_device(int device, const NvmlReader& nvml);
+
+// Reads the driver version and the current SM and memory clocks through NVML (libnvidia-ml.so.1, opened at run time
+// so that the tool starts on machines without a driver). Clocks are sampled right after timed kernels; the table
+// records the highest seen.
+class NvmlReader {
+public:
+  explicit NvmlReader(const std::string& pci_bus_id);
+  ~NvmlReader();
+  NvmlReader(const NvmlReader&) = delete;
+  NvmlReader& operator=(const NvmlReader&) = delete;
+
+  bool available() const;
+  std::string driver_version() const;  // empty without NVML
+  void sample();
+  int max_sm_mhz() const { return max_sm_mhz_; }
+  int max_memory_mhz() const { return max_memory_mhz_; }
+
+private:
+  struct Nvml;
+  std::unique_ptr<Nvml> nvml_;
+  int max_sm_mhz_ = 0;
+  int max_memory_mhz_ = 0;
+};
+
+// The table's `device` object, with clocks from the sampler where it read any, else the maximum clocks.
+nlohmann::ordered_json device_json(const DeviceInfo& info, const NvmlReader& clocks);
+// One sentence for provenance.notes saying which clocks were recorded.
+std::string clock_note(const DeviceInfo& info, const NvmlReader& clocks);
+
+}  // namespace dsim::calibration::cuda
