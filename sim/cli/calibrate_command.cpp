@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sim/cli/calibrate_command.hpp"
 
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <optional>
@@ -117,7 +118,11 @@ int compare(const std::vector<std::string>& args, std::ostream& out) {
   out << "\nstep time (the whole step replayed under each compute model):\n";
   std::vector<StepTime> steps;
   steps.push_back(run_step(scenario, nullptr, "roofline"));
-  if (scenario.models.kernel_table) {
+  std::error_code same_error;
+  const bool own_is_table = scenario.models.kernel_table &&
+                            std::filesystem::equivalent(scenario.models.kernel_table->info().path, table_file,
+                                                        same_error);
+  if (scenario.models.kernel_table && !own_is_table) {
     steps.push_back(run_step(scenario, scenario.models.kernel_table, scenario.models.kernel_table->info().path));
   }
   steps.push_back(run_step(scenario, table, table_file));
