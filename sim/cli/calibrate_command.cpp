@@ -134,7 +134,7 @@ int compare(const std::vector<std::string>& args, std::ostream& out) {
                              models::compute::timing_source_names[k]);
     }
     const double delta = units::to_seconds(s.step) / units::to_seconds(steps.front().step) - 1.0;
-    out << fmt::format("  {:<48} {:>12}  {:>+7.1f}% vs roofline  (compute ops: {})\n", s.label,
+    out << fmt::format("  {:<48} {:>12} s  {:>+7.1f}% vs roofline  (compute ops: {})\n", s.label,
                        units::format_seconds(s.step), 100.0 * delta, sources);
   }
   return 0;

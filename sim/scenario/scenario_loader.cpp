@@ -31,7 +31,7 @@ std::shared_ptr<const models::compute::KernelTable> read_kernel_table_key(Object
   const std::string file = compute.string("kernel_table");
   if (file.empty()) return nullptr;
   std::filesystem::path path(file);
-  if (path.is_relative()) path = std::filesystem::path(scenario_dir) / path;
+  if (path.is_relative()) path = (std::filesystem::path(scenario_dir) / path).lexically_normal();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) {
     throw compute.error("kernel_table", fmt::format("no kernel table at '{}' (paths are relative to the scenario "

@@ -145,3 +145,37 @@ TEST_CASE("dsim kernels: the shipped V3 kernel list holds every kernel of the V3
 }
 
 }  // namespace dsim::testing
+
+namespace dsim::testing {
+
+TEST_CASE("dsim kernels: the shipped H100 table measures every kernel of the V3 scenarios exactly", "[cli]") {
+  // The V3 scenarios name calibration/tables/h100-sxm.json; each of their kernels must be a measured entry, not an
+  // interpolation or a roofline (the acceptance point of the calibration issue).
+  for (auto args : v3_scenarios) {
+    args.insert(args.begin(), "kernels");
+    const auto result = run_dsim(args, DSIM_SOURCE_DIR);
+    REQUIRE(result.exit_code == 0);
+    const auto rows = lines_of(result.out);
+    REQUIRE(rows.size() > 3);
+    for (std::size_t i = 1; i + 1 < rows.size(); ++i) {
+      INFO(args[1] << ": " << rows[i]);
+      CHECK(rows[i].ends_with("  table"));
+    }
+  }
+}
+
+TEST_CASE("dsim calibrate: both shipped tables read back, stamped with their GPU", "[cli]") {
+  for (const auto& [file, device] : {std::pair{"h100-sxm.json", "NVIDIA H100 80GB HBM3"}, {"h200.json", "NVIDIA H200"}}) {
+    const auto table = nlohmann::json::parse(read_file(std::string(DSIM_SOURCE_DIR) + "/calibration/tables/" + file));
+    CHECK(table["device"]["name"] == device);
+    CHECK(table["device"]["sms"] == 132);
+    CHECK(table["entries"].size() == 90);
+    const auto result = run_dsim({"calibrate", "compare", std::string("calibration/tables/") + file,
+                                  "scenarios/v3/decode.json", "--no-step"},
+                                 DSIM_SOURCE_DIR);
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find(device) != std::string::npos);
+  }
+}
+
+}  // namespace dsim::testing
