@@ -150,7 +150,9 @@ namespace dsim::testing {
 
 TEST_CASE("dsim kernels: the shipped H100 table measures every kernel of the V3 scenarios exactly", "[cli]") {
   // The V3 scenarios name calibration/tables/h100-sxm.json; each of their kernels must be a measured entry, not an
-  // interpolation or a roofline (the acceptance point of the calibration issue).
+  // interpolation or a roofline (the acceptance point of the calibration issue). One exception, by choice: MLA's
+  // absorbed decode attention, whose SDPA stand-in runs ~6x slower than FlashMLA, is left out of the table and
+  // borrows the nearest attention entry's utilisation (docs/calibration.md).
   for (auto args : v3_scenarios) {
     args.insert(args.begin(), "kernels");
     const auto result = run_dsim(args, DSIM_SOURCE_DIR);
@@ -159,7 +161,8 @@ TEST_CASE("dsim kernels: the shipped H100 table measures every kernel of the V3 
     REQUIRE(rows.size() > 3);
     for (std::size_t i = 1; i + 1 < rows.size(); ++i) {
       INFO(args[1] << ": " << rows[i]);
-      CHECK(rows[i].ends_with("  table"));
+      const bool mla_decode = rows[i].starts_with("attention_forward bf16 b64 h128/1 q2 kv4096 d576/512");
+      CHECK(rows[i].ends_with(mla_decode ? "  interpolated (nearest_shape)" : "  table"));
     }
   }
 }
@@ -169,7 +172,7 @@ TEST_CASE("dsim calibrate: both shipped tables read back, stamped with their GPU
     const auto table = nlohmann::json::parse(read_file(std::string(DSIM_SOURCE_DIR) + "/calibration/tables/" + file));
     CHECK(table["device"]["name"] == device);
     CHECK(table["device"]["sms"] == 132);
-    CHECK(table["entries"].size() == 90);
+    CHECK(table["entries"].size() == 89);  // lists/v3.json's 90 kernels but MLA's absorbed decode attention
     const auto result = run_dsim({"calibrate", "compare", std::string("calibration/tables/") + file,
                                   "scenarios/v3/decode.json", "--no-step"},
                                  DSIM_SOURCE_DIR);
