@@ -182,3 +182,29 @@ TEST_CASE("dsim calibrate: both shipped tables read back, stamped with their GPU
 }
 
 }  // namespace dsim::testing
+
+namespace dsim::testing {
+
+TEST_CASE("dsim calibrate: no measured V3 kernel beats its roofline on the H800's peaks", "[cli]") {
+  // The H800 has the H100 SXM's FP8/BF16 peaks and HBM; a table time under the roofline would be a measuring error
+  // (a kernel timed on cached or zero data, a wrong FLOP count). The column tbl/roof must be at least 1.
+  for (auto args : v3_scenarios) {
+    const std::string scenario = args.front();
+    args.insert(args.begin(), {"calibrate", "compare", "calibration/tables/h100-sxm.json"});
+    args.push_back("--no-step");
+    const auto result = run_dsim(args, DSIM_SOURCE_DIR);
+    REQUIRE(result.exit_code == 0);
+    int rows = 0;
+    for (const auto& line : lines_of(result.out)) {
+      if (!line.ends_with("  table")) continue;
+      const auto fields = line.substr(0, line.size() - 7);
+      const double ratio = std::stod(fields.substr(fields.find_last_of(' ') + 1));
+      INFO(scenario << ": " << line);
+      CHECK(ratio >= 1.0);
+      ++rows;
+    }
+    CHECK(rows > 10);
+  }
+}
+
+}  // namespace dsim::testing
