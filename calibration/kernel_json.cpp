@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "calibration/kernel_json.hpp"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "sim/core/errors.hpp"
@@ -108,10 +110,25 @@ KernelShape read_shape(const json& entry, const std::string& source, const std::
 
 double read_positive(const json& entry, const char* key, const std::string& source, const std::string& pointer) {
   const json& v = field(entry, key, source, pointer);
-  if (!v.is_number() || !(v.get<double>() > 0.0)) {
-    throw bad(source, pointer, key, fmt::format("must be a positive number, not {}", v.dump()));
+  // Times are microseconds: anything past 1e12 (11 days) is a unit mistake, and would overflow picoseconds.
+  if (!v.is_number() || !(v.get<double>() > 0.0) || !(v.get<double>() <= 1e12)) {
+    throw bad(source, pointer, key, fmt::format("must be a positive number up to 1e12, not {}", v.dump()));
   }
   return v.get<double>();
+}
+
+void check_entry_keys(const json& entry, const KernelShape& shape, const std::set<std::string>& extra,
+                      const std::string& source, const std::string& pointer) {
+  const auto used = shape_json(shape);  // the kind's key fields, in file order
+  for (const auto& [key, value] : entry.items()) {
+    if (used.contains(key) || extra.contains(key)) continue;
+    std::string allowed;
+    for (const auto& [k, v] : used.items()) allowed += k + ", ";
+    for (const auto& k : extra) allowed += k + ", ";
+    allowed.resize(allowed.size() - 2);
+    throw InputError(source, field_place(pointer, key.c_str()),
+                     fmt::format("not a field of a {} entry; its fields are {}", to_string(shape.kind), allowed));
+  }
 }
 
 }  // namespace dsim::calibration

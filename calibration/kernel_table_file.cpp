@@ -75,10 +75,11 @@ KernelTable parse_kernel_table(std::string_view text, const std::string& source)
   info.device = optional_string(*device, "name", source, "/device");
   if (info.device.empty()) throw InputError(source, "/device/name", "missing the device's name");
   const auto sms = device->find("sms");
-  if (sms == device->end() || !sms->is_number_integer() || sms->get<int>() <= 0) {
+  if (sms == device->end() || !sms->is_number_integer() || sms->get<std::int64_t>() <= 0 ||
+      sms->get<std::int64_t>() > 100'000) {
     throw InputError(source, "/device/sms", "must be the device's SM count, a positive integer");
   }
-  info.sms = sms->get<int>();
+  info.sms = static_cast<int>(sms->get<std::int64_t>());
   if (const auto p = doc.find("provenance"); p != doc.end()) {
     if (!p->is_object()) throw InputError(source, "/provenance", "must be an object");
     info.measured_at = optional_string(*p, "measured_at", source, "/provenance");
@@ -95,6 +96,7 @@ KernelTable parse_kernel_table(std::string_view text, const std::string& source)
     m.shape = read_shape(e, source, pointer);
     m.time = units::us(read_positive(e, "time_us", source, pointer));
     m.method = optional_string(e, "method", source, pointer);
+    check_entry_keys(e, m.shape, {"time_us", "min_us", "max_us", "method", "tflops", "GBps"}, source, pointer);
     const auto [it, fresh] = seen.emplace(m.shape, pointer);
     if (!fresh) {
       throw InputError(source, pointer,

@@ -65,7 +65,10 @@ std::string format_row(const std::string& label, double time_us, double rate, co
 }  // namespace
 
 Calibrator::Calibrator(const GpuContext& gpu, NvmlReader& clocks, CalibrationOptions options)
-    : gpu_(gpu), clocks_(clocks), options_(std::move(options)) {}
+    : gpu_(gpu), clocks_(clocks), options_(std::move(options)) {
+  // The clocks the kernels ran at: read while the timed samples run, not after (an idle GPU reads its top clock).
+  options_.timing.while_busy = [this] { clocks_.sample(); };
+}
 
 int Calibrator::copies_for(std::size_t footprint) const {
   // Inputs a real step reads come from HBM, not from L2: below twice the L2 size, rotate among enough copies that
@@ -148,7 +151,7 @@ std::optional<nlohmann::ordered_json> Calibrator::try_gemm(const KernelSpec& spe
   int best = -1, ran = 0;
   double best_us = 0;
   cublasStatus_t last_refusal = CUBLAS_STATUS_SUCCESS;
-  const TimingOptions quick{2, 5, options_.timing.min_sample_us};
+  const TimingOptions quick{2, 5, options_.timing.min_sample_us, {}};  // choosing an algorithm: no clock readings
   for (int a = 0; a < plan.algorithm_count(); ++a) {
     plan.select_algorithm(a);
     const cublasStatus_t trial = plan.try_enqueue(ops[0], gpu_.stream());
@@ -168,7 +171,6 @@ std::optional<nlohmann::ordered_json> Calibrator::try_gemm(const KernelSpec& spe
   if (best < 0) return refuse(std::string("cublasLtMatmul ") + cublasLtGetStatusName(last_refusal));
   plan.select_algorithm(best);
   const Timing t = time_kernel(launch, copies, options_.timing, gpu_.stream(), ctx);
-  clocks_.sample();
 
   std::string method = what;
   method += ran > 1 ? ", fastest of " + std::to_string(ran) + " heuristic algorithms (#" + std::to_string(best + 1) +
@@ -208,7 +210,6 @@ nlohmann::ordered_json Calibrator::time_memory(const KernelSpec& spec, std::uint
     DSIM_CUDA_CALL(launch_elementwise(base + in, base + out, half, blocks, stream), ctx);
   };
   const Timing t = time_kernel(launch, copies, options_.timing, gpu_.stream(), ctx);
-  clocks_.sample();
   std::string method = "elementwise read+write";
   if (copies > 1) method += ", " + std::to_string(copies) + " input copies rotated against L2";
   nlohmann::ordered_json entry = spec.key;
@@ -248,6 +249,12 @@ std::vector<nlohmann::ordered_json> Calibrator::run(const KernelList& list, std:
       ++(gemm ? summary.gemm : summary.memory);
       entries.push_back(std::move(entry));
     } catch (const KernelSkipped& e) {
+      summary.failures.push_back(list.file + ": " + spec.json_path + " (" + spec.label + "): " + e.what());
+      out << "  " << std::left << std::setw(kLabelWidth) << spec.label << " NOT TIMED: " << e.what() << std::endl;
+    } catch (const CudaError& e) {
+      // One kernel's failure (out of memory, a refused descriptor) must not lose the others' times: record it and go
+      // on. A sticky error fails every later kernel the same way; the table still keeps those timed before it.
+      cudaGetLastError();
       summary.failures.push_back(list.file + ": " + spec.json_path + " (" + spec.label + "): " + e.what());
       out << "  " << std::left << std::setw(kLabelWidth) << spec.label << " NOT TIMED: " << e.what() << std::endl;
     }

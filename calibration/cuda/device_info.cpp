@@ -38,12 +38,14 @@ struct NvmlReader::Nvml {
   using HandleByPci = int (*)(const char*, void**);
   using ClockInfo = int (*)(void*, int, unsigned*);
   using DriverVersion = int (*)(char*, unsigned);
+  using ThrottleReasons = int (*)(void*, unsigned long long*);
 
   void* lib = nullptr;
   void* device = nullptr;
   Shutdown shutdown = nullptr;
   ClockInfo clock_info = nullptr;
   DriverVersion driver_version = nullptr;
+  ThrottleReasons throttle_reasons = nullptr;  // optional
 
   template <typename F>
   F symbol(const char* name) const {
@@ -59,6 +61,7 @@ NvmlReader::NvmlReader(const std::string& pci_bus_id) : nvml_(std::make_unique<N
   nvml_->shutdown = nvml_->symbol<Nvml::Shutdown>("nvmlShutdown");
   nvml_->clock_info = nvml_->symbol<Nvml::ClockInfo>("nvmlDeviceGetClockInfo");
   nvml_->driver_version = nvml_->symbol<Nvml::DriverVersion>("nvmlSystemGetDriverVersion");
+  nvml_->throttle_reasons = nvml_->symbol<Nvml::ThrottleReasons>("nvmlDeviceGetCurrentClocksThrottleReasons");
   if (init == nullptr || by_pci == nullptr || nvml_->shutdown == nullptr || nvml_->clock_info == nullptr ||
       init() != 0) {
     dlclose(nvml_->lib);
@@ -86,10 +89,26 @@ std::string NvmlReader::driver_version() const {
 void NvmlReader::sample() {
   if (!available()) return;
   unsigned mhz = 0;
-  if (nvml_->clock_info(nvml_->device, 1, &mhz) == 0) max_sm_mhz_ = std::max(max_sm_mhz_, static_cast<int>(mhz));
+  if (nvml_->clock_info(nvml_->device, 1, &mhz) == 0) sm_mhz_.push_back(static_cast<int>(mhz));
   if (nvml_->clock_info(nvml_->device, 2, &mhz) == 0)
     max_memory_mhz_ = std::max(max_memory_mhz_, static_cast<int>(mhz));
+  // NVML's clock event reasons: software power cap 0x4, hardware slowdown 0x8, software thermal 0x20, hardware
+  // thermal 0x40, power brake 0x80. Any of them means the SMs ran below the clock they asked for.
+  unsigned long long reasons = 0;
+  if (nvml_->throttle_reasons != nullptr && nvml_->throttle_reasons(nvml_->device, &reasons) == 0) {
+    ++reason_samples_;
+    if ((reasons & 0xECull) != 0) ++capped_samples_;
+  }
 }
+
+int NvmlReader::median_sm_mhz() const {
+  if (sm_mhz_.empty()) return 0;
+  std::vector<int> sorted = sm_mhz_;
+  std::nth_element(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(sorted.size() / 2), sorted.end());
+  return sorted[sorted.size() / 2];
+}
+
+int NvmlReader::min_sm_mhz() const { return sm_mhz_.empty() ? 0 : *std::min_element(sm_mhz_.begin(), sm_mhz_.end()); }
 
 DeviceInfo query_device(int device, const NvmlReader& nvml) {
   cudaDeviceProp prop{};
@@ -120,7 +139,7 @@ nlohmann::ordered_json device_json(const DeviceInfo& info, const NvmlReader& clo
   d["name"] = info.name;
   d["sms"] = info.sms;
   d["compute_capability"] = info.compute_capability;
-  d["sm_clock_mhz"] = clocks.max_sm_mhz() > 0 ? clocks.max_sm_mhz() : info.max_sm_clock_mhz;
+  d["sm_clock_mhz"] = clocks.median_sm_mhz() > 0 ? clocks.median_sm_mhz() : info.max_sm_clock_mhz;
   d["memory_clock_mhz"] = clocks.max_memory_mhz() > 0 ? clocks.max_memory_mhz() : info.max_memory_clock_mhz;
   d["memory_bus_bits"] = info.memory_bus_bits;
   d["l2_bytes"] = info.l2_bytes;
@@ -134,9 +153,17 @@ nlohmann::ordered_json device_json(const DeviceInfo& info, const NvmlReader& clo
 std::string clock_note(const DeviceInfo& info, const NvmlReader& clocks) {
   const std::string max_clocks = "the device's maximum clocks are " + std::to_string(info.max_sm_clock_mhz) +
                                  " MHz (SM) and " + std::to_string(info.max_memory_clock_mhz) + " MHz (memory)";
-  if (clocks.max_sm_mhz() > 0)
-    return "sm_clock_mhz and memory_clock_mhz are the highest current clocks NVML read right after the timed "
-           "kernels; " + max_clocks;
+  if (clocks.median_sm_mhz() > 0) {
+    std::string note = "sm_clock_mhz is the median of " + std::to_string(clocks.sm_samples()) +
+                       " SM clock readings NVML took while the timed kernels ran (lowest " +
+                       std::to_string(clocks.min_sm_mhz()) + " MHz); memory_clock_mhz the highest memory clock read; " +
+                       max_clocks;
+    if (clocks.reason_samples() > 0) {
+      note += "; " + std::to_string(clocks.capped_samples()) + " of " + std::to_string(clocks.reason_samples()) +
+              " readings found the clocks held down by a power or thermal limit";
+    }
+    return note;
+  }
   return "NVML was not available: sm_clock_mhz and memory_clock_mhz are the maximum clocks "
          "(cudaDevAttrClockRate, cudaDevAttrMemoryClockRate), not the clocks the kernels ran at";
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -31,8 +32,8 @@ class NvmlReader;
 DeviceInfo query_device(int device, const NvmlReader& nvml);
 
 // Reads the driver version and the current SM and memory clocks through NVML (libnvidia-ml.so.1, opened at run time
-// so that the tool starts on machines without a driver). Clocks are sampled right after timed kernels; the table
-// records the highest seen.
+// so that the tool starts on machines without a driver). Clocks, and whether a power or thermal limit holds them
+// down, are sampled while the timed kernels run; the table records the median SM clock.
 class NvmlReader {
 public:
   explicit NvmlReader(const std::string& pci_bus_id);
@@ -43,14 +44,20 @@ public:
   bool available() const;
   std::string driver_version() const;  // empty without NVML
   void sample();
-  int max_sm_mhz() const { return max_sm_mhz_; }
+  int median_sm_mhz() const;  // 0 without readings
+  int min_sm_mhz() const;
+  int sm_samples() const { return static_cast<int>(sm_mhz_.size()); }
   int max_memory_mhz() const { return max_memory_mhz_; }
+  int reason_samples() const { return reason_samples_; }
+  int capped_samples() const { return capped_samples_; }
 
 private:
   struct Nvml;
   std::unique_ptr<Nvml> nvml_;
-  int max_sm_mhz_ = 0;
+  std::vector<int> sm_mhz_;
   int max_memory_mhz_ = 0;
+  int reason_samples_ = 0;
+  int capped_samples_ = 0;
 };
 
 // The table's `device` object, with clocks from the sampler where it read any, else the maximum clocks.

@@ -3,6 +3,7 @@
 #include "calibration/cuda/kernel_timer.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <cmath>
 #include <vector>
 
@@ -77,28 +78,39 @@ Timing time_kernel(const LaunchFn& launch, int copies, const TimingOptions& opti
   for (int i = 0; i < std::max(options.warmup, 1); ++i) launch(i % copies, stream);
   DSIM_CUDA_CALL(cudaGetLastError(), context);
 
-  // Estimate one launch from a short eager burst; launch gaps only make the estimate long, so `inner` errs high.
+  // A first guess of `inner` from a short eager burst (launch gaps make it long, so `inner` may come out short),
+  // then the graph itself is timed and rebuilt larger until one sample lasts min_sample_us.
   constexpr int kProbe = 4;
   Events probe(2, context);
   DSIM_CUDA_CALL(cudaEventRecord(probe[0], stream), context);
   for (int i = 0; i < kProbe; ++i) launch(i % copies, stream);
   DSIM_CUDA_CALL(cudaEventRecord(probe[1], stream), context);
   DSIM_CUDA_CALL(cudaStreamSynchronize(stream), context);
-  const double estimate_us = std::max(probe.elapsed_us(0, 1) / kProbe, 0.5);
-  int inner = static_cast<int>(std::ceil(options.min_sample_us / estimate_us));
-  inner = std::clamp(inner, 1, kMaxInner);
-  inner = (inner + copies - 1) / copies * copies;
-
-  const Graph graph(launch, copies, inner, stream, context);
-  graph.launch(stream);  // uploads the graph; untimed
-  DSIM_CUDA_CALL(cudaStreamSynchronize(stream), context);
+  const auto rounded_inner = [&](double wanted) {
+    const int n = std::clamp(static_cast<int>(std::ceil(wanted)), 1, kMaxInner);
+    return (n + copies - 1) / copies * copies;
+  };
+  int inner = rounded_inner(options.min_sample_us / std::max(probe.elapsed_us(0, 1) / kProbe, 0.5));
+  auto graph = std::make_unique<Graph>(launch, copies, inner, stream, context);
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    graph->launch(stream);  // the first launch uploads the graph; untimed
+    DSIM_CUDA_CALL(cudaEventRecord(probe[0], stream), context);
+    graph->launch(stream);
+    DSIM_CUDA_CALL(cudaEventRecord(probe[1], stream), context);
+    DSIM_CUDA_CALL(cudaStreamSynchronize(stream), context);
+    const double sample_us = probe.elapsed_us(0, 1);
+    if (sample_us >= options.min_sample_us || inner >= kMaxInner) break;
+    inner = rounded_inner(1.2 * inner * options.min_sample_us / std::max(sample_us, 0.1));
+    graph = std::make_unique<Graph>(launch, copies, inner, stream, context);
+  }
 
   const int repeats = std::max(options.repeats, 1);
   Events marks(static_cast<std::size_t>(repeats) * 2, context);
   for (int r = 0; r < repeats; ++r) {
     DSIM_CUDA_CALL(cudaEventRecord(marks[2 * static_cast<std::size_t>(r)], stream), context);
-    graph.launch(stream);
+    graph->launch(stream);
     DSIM_CUDA_CALL(cudaEventRecord(marks[2 * static_cast<std::size_t>(r) + 1], stream), context);
+    if (options.while_busy) options.while_busy();
   }
   DSIM_CUDA_CALL(cudaStreamSynchronize(stream), context);
   DSIM_CUDA_CALL(cudaGetLastError(), context);

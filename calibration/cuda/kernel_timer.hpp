@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Times one kernel as /work/.library/device/METHOD.md asks: untimed warm-up runs, then `repeats` samples, each a
-// CUDA graph of `inner` back-to-back launches timed with events and divided by `inner`; median, min and max.
+// Times one kernel: untimed warm-up runs, then `repeats` samples, each a CUDA graph of `inner` back-to-back launches
+// (inputs rotated among copies) timed with CUDA events and divided by `inner`; median, min and max. Graphs shrink
+// the gaps between launches, events read the GPU's own clock, and the median resists the odd slow sample.
 #pragma once
 
 #include <functional>
@@ -22,6 +23,8 @@ struct TimingOptions {
   int repeats = 30;
   // A sample lasts at least this long, so event resolution (~0.5 us) and graph launch cost stay under 1%.
   double min_sample_us = 200;
+  // Called while the timed samples run (after each is enqueued, so the GPU is busy): clock sampling.
+  std::function<void()> while_busy;
 };
 
 // `launch(copy, stream)` enqueues one kernel instance on input copy `copy` (0 <= copy < copies). Launch i of a

@@ -10,6 +10,7 @@ Exit codes: 0 done; 1 some kernels could not be timed (the others are written); 
 3 no CUDA GPU.
 """
 import argparse
+import datetime
 import json
 import os
 import sys
@@ -148,7 +149,7 @@ def main(argv):
     if not args.mla_decode:
         skipped = [(at, e) for at, e in kernels if e["kv_heads"] == 1 and max(e["qk_dim"], e["v_dim"]) > 256]
         for at, e in skipped:
-            print(f"  {label_of(e):<44}skipped: MLA absorbed decode (no FlashMLA here; --mla-decode times SDPA's "
+            print(f"  {label_of(e):<44} skipped: MLA absorbed decode (no FlashMLA here; --mla-decode times SDPA's "
                   f"fallback)")
         kernels = [k for k in kernels if k not in skipped]
     table = read_json(args.table)
@@ -191,6 +192,11 @@ def main(argv):
     table = read_json(args.table)
     check_table(args.table, table, kernels, args.kernels)
     table["entries"].extend(new_entries)
+    cudnn = torch.backends.cudnn.version() if torch.backends.cudnn.is_available() else None
+    table.setdefault("provenance", {})["attention"] = {
+        "tool": "calibration/cuda/time_attention.py", "torch": torch.__version__, "cudnn": cudnn,
+        "measured_at": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "warmup": args.warmup, "repeats": args.repeats}
     write_atomically(args.table, json.dumps(table, indent=2) + "\n")
     print(f"added {len(new_entries)} attention entries to {args.table}")
     if failures:

@@ -49,14 +49,17 @@ Time ComputeModel::roofline(const Kernel& kernel, int reserved_sms) const {
 }
 
 KernelTiming ComputeModel::time(const Kernel& kernel, int reserved_sms) const {
-  const double share = sm_share(reserved_sms);
+  sm_share(reserved_sms);  // checks the reservation leaves SMs to compute
   if (table_) {
     const auto estimate =
         table_->estimate(kernel.shape, [this](const KernelShape& s) { return shape_roofline_seconds(s); });
     if (estimate) {
+      // Measured on the table GPU's SMs; GEMMs and attention spread over the SMs they get here.
       Time t = estimate->time;
-      if (kernel.shape.kind != KernelKind::memory && reserved_sms > 0) {
-        t = units::seconds(units::to_seconds(t) / share);
+      const int table_sms = table_->info().sms > 0 ? table_->info().sms : gpu_.sm_count;
+      const int free_sms = gpu_.sm_count - reserved_sms;
+      if (kernel.shape.kind != KernelKind::memory && table_sms != free_sms) {
+        t = units::seconds(units::to_seconds(t) * table_sms / free_sms);
       }
       return {t, estimate->rule == LookupRule::exact ? TimingSource::table : TimingSource::interpolated, estimate};
     }

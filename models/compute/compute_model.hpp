@@ -7,8 +7,9 @@
 //   time = max(flops / (peak_flops[dtype] x efficiency x (sms - reserved) / sms),
 //              bytes / (hbm_bandwidth x efficiency)), rounded up to the picosecond.
 // Reserved SMs are those communication kernels hold while the op runs (DualPipe keeps 20 of 132 for them): GEMM and
-// attention kernels, measured on all SMs, then take sms / (sms - reserved) times as long; memory-bound kernels do
-// not slow down (the SMs left still saturate HBM). Every timing says which rule produced it.
+// attention kernels, measured on all of the table GPU's SMs, take table_sms / (sms - reserved) times as long (a
+// table from a GPU with other SMs than this one's scales the same way); memory-bound kernels do not slow down (the
+// SMs left still saturate HBM). Every timing says which rule produced it.
 #pragma once
 
 #include <array>

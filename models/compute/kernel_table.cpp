@@ -73,13 +73,15 @@ double log_distance(const KernelShape& a, const KernelShape& b) {
   return d;
 }
 
-// The query's time when it runs at the utilisation `entry` reached.
-Time held_utilisation(const MeasuredKernel& entry, const KernelShape& query, const ShapeRoofline& roofline) {
+double seconds(Time t) { return units::to_seconds(t); }
+
+// The query's time when it runs at the utilisation (roofline / measured) `entry` reached.
+double held_utilisation(const MeasuredKernel& entry, const KernelShape& query, const ShapeRoofline& roofline) {
   const double r_entry = roofline(entry.shape);
   const double r_query = roofline(query);
   DSIM_CHECK(r_entry > 0.0 && r_query > 0.0, "a kernel with no work: {} or {}", describe(entry.shape),
              describe(query));
-  return units::seconds(units::to_seconds(entry.time) * r_query / r_entry);
+  return seconds(entry.time) * r_query / r_entry;
 }
 
 }  // namespace
@@ -93,6 +95,18 @@ KernelTable::KernelTable(KernelTableInfo info, std::vector<MeasuredKernel> entri
     const bool fresh = index_.emplace(entries_[i].shape, i).second;
     DSIM_CHECK(fresh, "kernel table has two entries for {}", describe(entries_[i].shape));
   }
+}
+
+// The shortest time measured for the query's kind and format: no estimate goes below it, since the smallest
+// kernels measured are bound by launch and latency, which a smaller shape does not escape.
+double KernelTable::family_floor(const KernelShape& query) const {
+  double floor = 0.0;
+  for (const MeasuredKernel& e : entries_) {
+    if (!same_family(e.shape, query)) continue;
+    const double t = seconds(e.time);
+    if (floor == 0.0 || t < floor) floor = t;
+  }
+  return floor;
 }
 
 const MeasuredKernel* KernelTable::find(const KernelShape& shape) const {
@@ -127,9 +141,15 @@ std::optional<TableEstimate> KernelTable::estimate(const KernelShape& query, con
       const double b = std::log(static_cast<double>(axis.value(hi->shape)));
       const std::tuple<int, double> score{0, b - a};
       if (score < best_score) {
+        // Utilisation (roofline / measured) interpolated log-log, then the time clamped between the two measured
+        // times: the shape roofline is log-convex in the axis, so the clamped time is monotonic between them.
         const double f = (lv - a) / (b - a);
-        const double t = std::exp(std::log(units::to_seconds(lo->time)) +
-                                  f * (std::log(units::to_seconds(hi->time)) - std::log(units::to_seconds(lo->time))));
+        const double u_lo = roofline(lo->shape) / seconds(lo->time);
+        const double u_hi = roofline(hi->shape) / seconds(hi->time);
+        const double u = std::exp(std::log(u_lo) + f * (std::log(u_hi) - std::log(u_lo)));
+        const double t_lo = seconds(lo->time);
+        const double t_hi = seconds(hi->time);
+        const double t = std::clamp(roofline(query) / u, std::min(t_lo, t_hi), std::max(t_lo, t_hi));
         best = TableEstimate{units::seconds(t), LookupRule::interpolated, lo, hi};
         best_score = score;
       }
@@ -137,7 +157,10 @@ std::optional<TableEstimate> KernelTable::estimate(const KernelShape& query, con
       const MeasuredKernel* near = lo ? lo : hi;
       const std::tuple<int, double> score{1, std::abs(lv - std::log(static_cast<double>(axis.value(near->shape))))};
       if (score < best_score) {
-        best = TableEstimate{held_utilisation(*near, query, roofline), LookupRule::extrapolated, near, nullptr};
+        // Above the range the time grows like the roofline; below it, it stays at the nearest point's (a smaller
+        // kernel is bound by launch and latency, not by its work).
+        const double t = lo ? held_utilisation(*near, query, roofline) : seconds(near->time);
+        best = TableEstimate{units::seconds(std::max(t, family_floor(query))), LookupRule::extrapolated, near, nullptr};
         best_score = score;
       }
     }
@@ -155,7 +178,8 @@ std::optional<TableEstimate> KernelTable::estimate(const KernelShape& query, con
     }
   }
   if (!nearest) return std::nullopt;
-  return TableEstimate{held_utilisation(*nearest, query, roofline), LookupRule::nearest_shape, nearest, nullptr};
+  const double t = std::max(held_utilisation(*nearest, query, roofline), family_floor(query));
+  return TableEstimate{units::seconds(t), LookupRule::nearest_shape, nearest, nullptr};
 }
 
 }  // namespace dsim::models::compute

@@ -2,10 +2,13 @@
 // A kernel table: kernel times measured on one GPU (calibration/ reads and writes the JSON form), and the lookup
 // rules of docs/calibration.md that time a kernel from it:
 //   exact          an entry with the kernel's key;
-//   interpolated   two entries equal to it but for one axis, on both sides of it: log(time) linear in log(axis);
-//   extrapolated   entries on one side of it along an axis: the nearest one's utilisation (roofline / measured)
-//                  is held, so the time grows like the roofline;
+//   interpolated   two entries equal to it but for one axis, on both sides of it: the utilisation (roofline time /
+//                  measured time) interpolated log-log along the axis, the time clamped between the two measured
+//                  times (exact at measured points, monotonic between them);
+//   extrapolated   entries on one side of it along an axis: above the range the nearest one's utilisation is held
+//                  (the time grows like the roofline), below it the nearest one's time;
 //   nearest_shape  the entry of the same kind and format closest in log space lends its utilisation.
+// No estimate goes below the shortest time measured for the kind and format (launch and latency bound).
 // A kernel of a kind and format the table lacks has no estimate (the compute model falls back to its roofline).
 #pragma once
 
@@ -64,6 +67,8 @@ class KernelTable {
   std::optional<TableEstimate> estimate(const KernelShape& shape, const ShapeRoofline& roofline) const;
 
  private:
+  double family_floor(const KernelShape& query) const;
+
   KernelTableInfo info_;
   std::vector<MeasuredKernel> entries_;  // sorted by key
   std::map<KernelShape, std::size_t> index_;

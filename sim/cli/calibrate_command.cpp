@@ -92,26 +92,23 @@ int compare(const std::vector<std::string>& args, std::ostream& out) {
   out << fmt::format("scenario   {} on {} ({} SMs); its own compute model: {}\n", scenario.name,
                      scenario.cluster.node.gpu.model, scenario.cluster.node.gpu.sm_count,
                      scenario.models.kernel_table ? scenario.models.kernel_table->info().path : "roofline");
-  out << fmt::format("\n{:<58} {:>8} {:>11} {:>11} {:>11} {:>7}  {}\n", "kernel", "runs/GPU", "roofline", "scenario",
+  out << fmt::format("\n{:<66} {:>8} {:>11} {:>11} {:>11} {:>7}  {}\n", "kernel", "runs/GPU", "roofline", "scenario",
                      "table", "tbl/roof", "table source");
   double sums[3] = {0.0, 0.0, 0.0};
   for (const auto& row : rows) {
     const double roofline = units::to_us(own.compute().roofline(row.kernel, 0));
     const auto mine = own.compute().time(row.kernel, 0);
     const auto theirs = measured.time(row.kernel, 0);
-    std::string source(to_string(theirs.source));
-    if (theirs.estimate && theirs.estimate->rule != models::compute::LookupRule::exact) {
-      source += fmt::format(" ({})", to_string(theirs.estimate->rule));
-    }
     const double t = units::to_us(theirs.duration);
-    out << fmt::format("{:<58} {:>8} {:>9.2f}us {:>9.2f}us {:>9.2f}us {:>7.2f}  {}\n", describe(row.kernel.shape),
-                       row.count, roofline, units::to_us(mine.duration), t, t / roofline, source);
+    out << fmt::format("{:<66} {:>8} {:>9.2f}us {:>9.2f}us {:>9.2f}us {:>7.2f}  {}\n", describe(row.kernel.shape),
+                       row.count, roofline, units::to_us(mine.duration), t, t / roofline, report::source_label(theirs));
     const double n = static_cast<double>(row.count);
     sums[0] += roofline * n;
     sums[1] += units::to_us(mine.duration) * n;
     sums[2] += t * n;
   }
-  out << fmt::format("{:<58} {:>8} {:>9.1f}ms {:>9.1f}ms {:>9.1f}ms {:>7.2f}  (each kernel x its runs, all SMs)\n",
+  out << fmt::format("{:<66} {:>8} {:>9.1f}ms {:>9.1f}ms {:>9.1f}ms {:>7.2f}  (each kernel x its runs on its busiest "
+                     "GPU, all SMs)\n",
                      "sum", "", sums[0] / 1e3, sums[1] / 1e3, sums[2] / 1e3, sums[2] / sums[0]);
   if (no_step) return 0;
 

@@ -61,8 +61,17 @@ nlohmann::ordered_json kernel_list_json(const std::vector<KernelListRow>& rows, 
   return doc;
 }
 
+std::string source_label(const models::compute::KernelTiming& timing) {
+  std::string source(to_string(timing.source));
+  const auto rule = timing.estimate ? timing.estimate->rule : models::compute::LookupRule::exact;
+  if (rule == models::compute::LookupRule::extrapolated || rule == models::compute::LookupRule::nearest_shape) {
+    source += fmt::format(" ({})", to_string(rule));
+  }
+  return source;
+}
+
 std::string kernel_list_text(const std::vector<KernelListRow>& rows, const models::compute::ComputeModel& compute) {
-  std::string out = fmt::format("{:<58} {:>9} {:>12} {:>12}  {}\n", "kernel", "runs/GPU", "roofline us",
+  std::string out = fmt::format("{:<66} {:>9} {:>12} {:>12}  {}\n", "kernel", "runs/GPU", "roofline us",
                                 "model us", "source");
   double roofline_total = 0.0;
   double model_total = 0.0;
@@ -72,15 +81,12 @@ std::string kernel_list_text(const std::vector<KernelListRow>& rows, const model
     const double model = units::to_us(timing.duration);
     roofline_total += roofline * static_cast<double>(row.count);
     model_total += model * static_cast<double>(row.count);
-    std::string source(to_string(timing.source));
-    if (timing.estimate && timing.estimate->rule != models::compute::LookupRule::exact) {
-      source += fmt::format(" ({})", to_string(timing.estimate->rule));
-    }
-    out += fmt::format("{:<58} {:>9} {:>12.2f} {:>12.2f}  {}\n", describe(row.kernel.shape), row.count, roofline,
-                       model, source);
+    out += fmt::format("{:<66} {:>9} {:>12.2f} {:>12.2f}  {}\n", describe(row.kernel.shape), row.count, roofline,
+                       model, source_label(timing));
   }
-  out += fmt::format("{} distinct kernels; the busiest GPU's kernels sum to {:.1f} ms at the roofline, {:.1f} ms "
-                     "as modeled (all SMs, one after another)\n",
+  out += fmt::format("{} distinct kernels; each run as often as on the GPU that runs it most, one after another on "
+                     "all SMs: {:.1f} ms at the roofline, {:.1f} ms as modeled (an upper bound on any one GPU: "
+                     "different kernels' busiest GPUs may differ)\n",
                      rows.size(), roofline_total / 1e3, model_total / 1e3);
   return out;
 }

@@ -26,6 +26,9 @@ std::vector<KernelListRow> kernel_list(const workloads::StepTrace& trace);
 
 nlohmann::ordered_json kernel_list_json(const std::vector<KernelListRow>& rows, const std::string& source);
 
+// "table", "interpolated", "roofline", or "interpolated (extrapolated)" / "interpolated (nearest_shape)".
+std::string source_label(const models::compute::KernelTiming& timing);
+
 // A table: kind, shape, runs, roofline time, the model's time and its source (and the table rule that gave it).
 std::string kernel_list_text(const std::vector<KernelListRow>& rows, const models::compute::ComputeModel& compute);
 

@@ -78,7 +78,17 @@ TEST_CASE("kernel table file: each problem is one error naming its JSON path", "
   CHECK(error_of(replaced(valid, "\"kind\": \"gemm\"", "\"kind\": \"conv\"")) ==
         "/entries/0/kind: must be one of gemm, attention_forward, attention_backward, memory, not \"conv\"");
   CHECK(error_of(replaced(valid, "\"time_us\": 4.25", "\"time_us\": 0")) ==
-        "/entries/2/time_us: must be a positive number, not 0");
+        "/entries/2/time_us: must be a positive number up to 1e12, not 0");
+  CHECK(error_of(replaced(valid, "\"time_us\": 4.25", "\"time_us\": 1e300")) ==
+        "/entries/2/time_us: must be a positive number up to 1e12, not 1e+300");
+  CHECK(error_of(replaced(valid, "\"sms\": 132", "\"sms\": 4294967428")) ==
+        "/device/sms: must be the device's SM count, a positive integer");
+  CHECK(error_of(replaced(valid, "\"method\": \"cublaslt\"", "\"mehtod\": \"cublaslt\"")) ==
+        "/entries/0/mehtod: not a field of a gemm entry; its fields are kind, dtype, groups, m, n, k, GBps, "
+        "max_us, method, min_us, tflops, time_us");
+  CHECK(error_of(replaced(valid, "{\"kind\": \"memory\", \"bytes\"", "{\"kind\": \"memory\", \"m\": 4, \"bytes\"")) ==
+        "/entries/2/m: not a field of a memory entry; its fields are kind, bytes, GBps, max_us, method, min_us, "
+        "tflops, time_us");
   CHECK(error_of(replaced(valid, "\"kv_heads\": 128", "\"kv_heads\": 3")) ==
         "/entries/1/kv_heads: 128 heads do not share 3 key/value heads evenly");
   CHECK(error_of(replaced(valid, "\"entries\"", "\"extra\": 1, \"entries\"")) ==
@@ -103,6 +113,17 @@ TEST_CASE("kernel csv: rows become entries; columns come in any order, unused ce
   CHECK(entries[1].shape == memory_shape(8388608));
 }
 
+TEST_CASE("kernel csv: quoted cells, a byte order mark and CRLF line ends read as spreadsheets write them",
+          "[calibration]") {
+  std::istringstream csv(
+      "\xEF\xBB\xBFkind,bytes,time_us,method\r\n"
+      "memory,8,\"1.5\",\"elementwise, \"\"fused\"\"\"\r\n");
+  const auto entries = read_kernel_csv(csv, "m.csv");
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].time == units::us(1.5));
+  CHECK(entries[0].method == "elementwise, \"fused\"");
+}
+
 TEST_CASE("kernel csv: a bad cell is one error naming its line and column", "[calibration]") {
   const auto error_of_csv = [](const std::string& text) {
     std::istringstream in(text);
@@ -122,6 +143,14 @@ TEST_CASE("kernel csv: a bad cell is one error naming its line and column", "[ca
         "line 2, column m: must be a positive integer, not 0");
   CHECK(error_of_csv("kind,bytes,time_us\nmemory,8,1\nmemory,8,2\n") ==
         "line 3: memory 8 B is measured twice (first on line 2)");
+  CHECK(error_of_csv("\nkind,bytes\n") == "line 2: no 'time_us' column");
+  CHECK(error_of_csv("kind,bytes,time_us,\n") == "line 1, column 4: a column without a name (a trailing comma?)");
+  CHECK(error_of_csv("kind,bytes,time_us\nmemory,8,inf\n") == "line 2, column time_us: time_us must be a number, not 'inf'");
+  CHECK(error_of_csv("kind,bytes,time_us\nmemory,8,0x1p3\n") ==
+        "line 2, column time_us: time_us must be a number, not '0x1p3'");
+  CHECK(error_of_csv("kind,dtype,bytes,time_us\nmemory,fp8,8,1\n") ==
+        "line 2, column dtype: not a field of a memory entry; its fields are kind, bytes, method, time_us");
+  CHECK(error_of_csv("kind,bytes,time_us,method\nmemory,8,1,\"a, b\n") == "line 2: a quoted cell is not closed");
 }
 
 }  // namespace dsim::calibration

@@ -67,6 +67,11 @@ TEST_CASE("compute: a kernel in the table takes its measured time, stretched by 
   CHECK(full.source == TimingSource::table);
   CHECK(units::to_us(model.time(gemm, 20).duration) == Approx(100.0 * 132.0 / 112.0).epsilon(1e-8));
   CHECK(model.time(copy, 20).duration == units::us(10));
+  // A table measured on a 114-SM GPU: on this one's 132 SMs the GEMM runs 114/132 as long.
+  auto small = std::make_shared<const KernelTable>(
+      KernelTableInfo{"114-SM GPU", 114, "", "", ""}, std::vector<MeasuredKernel>{{gemm.shape, units::us(100), ""}});
+  CHECK(units::to_us(ComputeModel(gpu, 1.0, small).time(gemm, 0).duration) ==
+        Approx(100.0 * 114.0 / 132.0).epsilon(1e-8));
 }
 
 TEST_CASE("compute: a kernel the table cannot estimate falls back to the roofline and says so", "[models]") {

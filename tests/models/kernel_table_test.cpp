@@ -102,7 +102,49 @@ TEST_CASE("kernel table: training attention moves along the sequence, queries an
 }
 
 TEST_CASE("kernel table: two entries with one key are a bug caught at construction", "[models]") {
-  CHECK_THROWS(table({entry(fp8(1024), 10.0), entry(fp8(1024), 11.0)}));
+  CHECK_THROWS_WITH(table({entry(fp8(1024), 10.0), entry(fp8(1024), 11.0)}),
+                    Catch::Contains("kernel table has two entries for gemm fp8 m1024 n7168 k2048"));
+}
+
+TEST_CASE("kernel table: below the measured range a kernel keeps the smallest measured time", "[models]") {
+  // m 512 and 1024 measured at 15 and 20 us; m 64 does an eighth of m 512's work but is launch-bound: 15 us.
+  const auto t = table({entry(fp8(1024), 20.0), entry(fp8(512), 15.0)});
+  const auto e = t.estimate(fp8(64), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->rule == LookupRule::extrapolated);
+  CHECK(e->time == units::us(15.0));
+}
+
+TEST_CASE("kernel table: no shape borrowed from a neighbour goes below the family's fastest measured kernel",
+          "[models]") {
+  // The only entry, m 4096 n 7168 k 2048, took 100 us (2.4x its roofline); a far smaller shape on no shared axis
+  // would borrow that utilisation and take ~0.01 us, but nothing measured ran under 100 us, so it takes 100 us.
+  const auto t = table({entry(fp8(4096), 100.0)});
+  const auto e = t.estimate(fp8(64, 256, 128), flops_roofline);
+  REQUIRE(e);
+  CHECK(e->rule == LookupRule::nearest_shape);
+  CHECK(e->time == units::us(100.0));
+}
+
+TEST_CASE("kernel table: with a roofline of FLOPs and bytes, interpolated times stay monotonic between two points",
+          "[models]") {
+  // A roofline that is memory-bound for few tokens and compute-bound for many (weights of 14.7 MB read once, FLOPs
+  // at 1 PFLOP/s, bytes at 3 TB/s): utilisation interpolated log-log, then the time clamped between the measured
+  // 10.33 us (m 128) and 114.41 us (m 4096); every m between gives a time between them, never decreasing.
+  const auto roofline = [](const KernelShape& s) {
+    const double flops = 2.0 * double(s.m) * double(s.n) * double(s.k);
+    const double bytes = double(s.k) * double(s.n) + double(s.m) * (double(s.k) + 2.0 * double(s.n));
+    return std::max(flops / 1e15, bytes / 3e12);
+  };
+  const auto t = table({entry(fp8(128), 10.33), entry(fp8(4096), 114.41)});
+  Time last = units::us(10.33);
+  for (std::int64_t m = 128; m <= 4096; m += 32) {
+    const Time now = t.estimate(fp8(m), roofline)->time;
+    CHECK(now >= last);
+    CHECK(now <= units::us(114.41));
+    last = now;
+  }
+  CHECK(t.estimate(fp8(128), roofline)->time == units::us(10.33));
 }
 
 }  // namespace dsim::models::compute
