@@ -82,7 +82,10 @@ double ComputeModel::shape_roofline_seconds(const KernelShape& s) const {
     }
     case KernelKind::attention_forward:
     case KernelKind::attention_backward: {
-      const double pairs = s.causal ? dbl(s.q_len) * dbl(s.q_len + 1) / 2.0 : dbl(s.q_len) * dbl(s.kv_len);
+      // Causal with a longer cache (chunked prefill): each query also sees the kv_len - q_len keys before the chunk.
+      const double extra = s.kv_len > s.q_len ? dbl(s.q_len) * dbl(s.kv_len - s.q_len) : 0.0;
+      const double pairs =
+          s.causal ? dbl(s.q_len) * dbl(s.q_len + 1) / 2.0 + extra : dbl(s.q_len) * dbl(s.kv_len);
       flops = 2.0 * dbl(s.batch) * dbl(s.heads) * pairs * dbl(s.qk_dim + s.v_dim);
       bytes = dbl(s.batch) * (dbl(s.heads) * dbl(s.q_len) * dbl(s.qk_dim + s.v_dim) +
                               dbl(s.kv_heads) * dbl(s.kv_len) * dbl(s.qk_dim + s.v_dim)) *
