@@ -97,12 +97,12 @@ KernelTable::KernelTable(KernelTableInfo info, std::vector<MeasuredKernel> entri
   }
 }
 
-// The shortest time measured for the query's kind and format: no estimate goes below it, since the smallest
-// kernels measured are bound by launch and latency, which a smaller shape does not escape.
-double KernelTable::family_floor(const KernelShape& query) const {
+// The shortest time the table measured, of any kind: back-to-back launches of the smallest kernels take about this
+// long whatever their work, so no estimate goes below it. (The fastest kernel of the query's own family would be a
+// wrong floor where the table measured that family only at large sizes, as for attention.)
+double KernelTable::launch_floor() const {
   double floor = 0.0;
   for (const MeasuredKernel& e : entries_) {
-    if (!same_family(e.shape, query)) continue;
     const double t = seconds(e.time);
     if (floor == 0.0 || t < floor) floor = t;
   }
@@ -160,7 +160,7 @@ std::optional<TableEstimate> KernelTable::estimate(const KernelShape& query, con
         // Above the range the time grows like the roofline; below it, it stays at the nearest point's (a smaller
         // kernel is bound by launch and latency, not by its work).
         const double t = lo ? held_utilisation(*near, query, roofline) : seconds(near->time);
-        best = TableEstimate{units::seconds(std::max(t, family_floor(query))), LookupRule::extrapolated, near, nullptr};
+        best = TableEstimate{units::seconds(std::max(t, launch_floor())), LookupRule::extrapolated, near, nullptr};
         best_score = score;
       }
     }
@@ -178,7 +178,7 @@ std::optional<TableEstimate> KernelTable::estimate(const KernelShape& query, con
     }
   }
   if (!nearest) return std::nullopt;
-  const double t = std::max(held_utilisation(*nearest, query, roofline), family_floor(query));
+  const double t = std::max(held_utilisation(*nearest, query, roofline), launch_floor());
   return TableEstimate{units::seconds(t), LookupRule::nearest_shape, nearest, nullptr};
 }
 

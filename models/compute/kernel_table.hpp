@@ -8,7 +8,7 @@
 //   extrapolated   entries on one side of it along an axis: above the range the nearest one's utilisation is held
 //                  (the time grows like the roofline), below it the nearest one's time;
 //   nearest_shape  the entry of the same kind and format closest in log space lends its utilisation.
-// No estimate goes below the shortest time measured for the kind and format (launch and latency bound).
+// No estimate goes below the shortest time the table measured of any kind (a launch and latency floor).
 // A kernel of a kind and format the table lacks has no estimate (the compute model falls back to its roofline).
 #pragma once
 
@@ -67,7 +67,7 @@ class KernelTable {
   std::optional<TableEstimate> estimate(const KernelShape& shape, const ShapeRoofline& roofline) const;
 
  private:
-  double family_floor(const KernelShape& query) const;
+  double launch_floor() const;
 
   KernelTableInfo info_;
   std::vector<MeasuredKernel> entries_;  // sorted by key

@@ -115,15 +115,19 @@ TEST_CASE("kernel table: below the measured range a kernel keeps the smallest me
   CHECK(e->time == units::us(15.0));
 }
 
-TEST_CASE("kernel table: no shape borrowed from a neighbour goes below the family's fastest measured kernel",
-          "[models]") {
-  // The only entry, m 4096 n 7168 k 2048, took 100 us (2.4x its roofline); a far smaller shape on no shared axis
-  // would borrow that utilisation and take ~0.01 us, but nothing measured ran under 100 us, so it takes 100 us.
-  const auto t = table({entry(fp8(4096), 100.0)});
-  const auto e = t.estimate(fp8(64, 256, 128), flops_roofline);
-  REQUIRE(e);
-  CHECK(e->rule == LookupRule::nearest_shape);
-  CHECK(e->time == units::us(100.0));
+TEST_CASE("kernel table: no borrowed estimate goes below the fastest kernel the table measured", "[models]") {
+  // The GEMM entry, m 4096 n 7168 k 2048, took 100 us (2.4x its roofline); a far smaller shape on no shared axis
+  // borrows that utilisation: ~0.01 us, under anything a launch allows. The fastest kernel measured, a 1 MB copy,
+  // took 1.5 us: the estimate is 1.5 us. A mid-sized shape (m 2048 n 2048 k 2048, 0.29x the work) keeps its
+  // borrowed 0.29 x 100 us = 29.3 us, far above the floor.
+  const auto t = table({entry(fp8(4096), 100.0), entry(memory_shape(1'000'000), 1.5)});
+  const auto tiny = t.estimate(fp8(64, 256, 128), flops_roofline);
+  REQUIRE(tiny);
+  CHECK(tiny->rule == LookupRule::nearest_shape);
+  CHECK(tiny->time == units::us(1.5));
+  const auto mid = t.estimate(fp8(2048, 2048, 2048), flops_roofline);
+  REQUIRE(mid);
+  CHECK(units::to_us(mid->time) == Approx(100.0 * 2048.0 * 2048.0 / (4096.0 * 7168.0)).epsilon(1e-6));
 }
 
 TEST_CASE("kernel table: with a roofline of FLOPs and bytes, interpolated times stay monotonic between two points",
