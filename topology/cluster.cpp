@@ -224,14 +224,25 @@ void Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint3
 }
 
 Route Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<const double> link_load) const {
+  Route into;
+  route(src, dst, flow_key, into, link_load);
+  return into;
+}
+
+void Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& route,
+                    std::span<const double> link_load) const {
   DSIM_CHECK(src != dst, "route from GPU {} to itself", src.value());
-  Route route;
+  route.clear();
   const std::uint32_t s = src.value();
   const std::uint32_t d = dst.value();
   if (node_of(src) == node_of(dst)) {
-    if (spec_.node.nvlink.present()) return {nvlink_up_[s], nvlink_down_[d]};
+    if (spec_.node.nvlink.present()) {
+      route.push_back(nvlink_up_[s]);
+      route.push_back(nvlink_down_[d]);
+      return;
+    }
     append_pcie_path(route, gpu_pcie_up_[s], gpu_pcie_down_[d]);
-    return route;
+    return;
   }
   std::uint32_t sender = s;
   const std::uint32_t dst_nic = nic_of(dst);
@@ -253,7 +264,6 @@ Route Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<con
   append_pcie_path(route, gpu_pcie_up_[sender], nic_pcie_down_[src_nic]);
   append_fabric_path(route, src_nic, dst_nic, flow_key, link_load);
   append_pcie_path(route, nic_pcie_up_[dst_nic], gpu_pcie_down_[d]);
-  return route;
 }
 
 PathKind Cluster::path_kind(GpuId src, GpuId dst) const {

@@ -69,6 +69,8 @@ class Cluster {
   // paths under ECMP; `link_load` (bytes or flows per link, indexed by LinkId) is read by the adaptive policy and may
   // be empty otherwise.
   Route route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<const double> link_load = {}) const;
+  // The same route written into `into` (cleared first), so that a caller routing millions of flows reuses one buffer.
+  void route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& into, std::span<const double> link_load = {}) const;
   PathKind path_kind(GpuId src, GpuId dst) const;
   // Host memory to a GPU over the PCIe switch (KV-cache offload reads).
   Route host_to_gpu(GpuId gpu) const;

@@ -34,7 +34,8 @@ void FlowNetwork::release_limit(LimitId limit) {
 
 FlowId FlowNetwork::start_flow(const FlowRequest& request) {
   // The ECMP key is the start sequence (what the id was before ids were reused), so routes do not depend on reuse.
-  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, FlowId(started_++), link_bytes_);
+  RoutedFlow& routed = routed_;
+  route_and_count(cluster_, overheads_, request, FlowId(started_++), link_bytes_, routed);
   FlowId id(static_cast<FlowId::Value>(flows_.size()));
   if (free_ids_.empty()) {
     flows_.emplace_back();

@@ -100,6 +100,7 @@ class FlowNetwork final : public NetworkModel {
   MinHeap done_heap_;                      // ends of latency tails: the flows' completions
   Time now_ = Time::zero();
   std::vector<std::uint64_t> link_bytes_;
+  RoutedFlow routed_;                // scratch: the route of the flow being started
   std::vector<std::uint32_t> path_;  // scratch: the solver links of the flow being started
 };
 

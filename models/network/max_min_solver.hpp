@@ -63,8 +63,8 @@ class MaxMinSolver {
   void remove_flow(FlowId flow);
 
   // Re-fills what the changes since the last solve can affect and returns the active flows whose rate changed
-  // (every flow added since, plus those whose rate moved by more than rate_tolerance), sorted by id. The span is
-  // valid until the next call that changes the solver.
+  // (every flow added since, plus those whose rate moved by more than rate_tolerance), each once, in an order that
+  // depends only on the calls made. The span is valid until the next call that changes the solver.
   std::span<const FlowId> solve();
 
   // The flow's rate in bytes/s as of the last solve (0 for a flow added since).
@@ -172,7 +172,6 @@ class MaxMinSolver {
   std::vector<std::uint32_t> local_links_;
   std::vector<double> local_share_;        // by local index: the new rate, or infinity while not fixed
   std::vector<std::uint32_t> touched_;
-  std::vector<std::uint8_t> changed_mark_;  // by flow id, all 0 between solves
   std::vector<FlowId> changed_;
 };
 

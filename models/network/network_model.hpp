@@ -100,14 +100,17 @@ inline Time route_fixed_cost(const topology::Cluster& cluster, const MessageOver
   return cost;
 }
 
-inline RoutedFlow route_and_count(const topology::Cluster& cluster, const MessageOverheads& overheads,
-                                  const FlowRequest& request, FlowId id, std::vector<std::uint64_t>& link_bytes) {
-  RoutedFlow flow;
-  flow.route = request.source == FlowSource::host_memory ? cluster.host_to_gpu(request.dst)
-                                                         : cluster.route(request.src, request.dst, id.value());
+// Writes into `flow`, whose route keeps its storage from one call to the next: no allocation per flow.
+inline void route_and_count(const topology::Cluster& cluster, const MessageOverheads& overheads,
+                            const FlowRequest& request, FlowId id, std::vector<std::uint64_t>& link_bytes,
+                            RoutedFlow& flow) {
+  if (request.source == FlowSource::host_memory) {
+    flow.route = cluster.host_to_gpu(request.dst);
+  } else {
+    cluster.route(request.src, request.dst, id.value(), flow.route);
+  }
   flow.fixed_cost = route_fixed_cost(cluster, overheads, flow.route);
   for (const LinkId link : flow.route) link_bytes[link.index()] += request.size.count();
-  return flow;
 }
 
 }  // namespace dsim::models::network

@@ -28,7 +28,8 @@ Time SimpleNetwork::flow_time(const topology::Route& route, Bytes size, double l
 }
 
 FlowId SimpleNetwork::start_flow(const FlowRequest& request) {
-  const RoutedFlow routed = route_and_count(cluster_, overheads_, request, FlowId(next_flow_++), link_bytes_);
+  RoutedFlow& routed = routed_;
+  route_and_count(cluster_, overheads_, request, FlowId(next_flow_++), link_bytes_, routed);
   FlowId id(static_cast<FlowId::Value>(next_id_));
   if (free_ids_.empty()) {
     ++next_id_;

@@ -48,6 +48,7 @@ class SimpleNetwork final : public NetworkModel {
   std::vector<Bandwidth> limits_;
   Time now_ = Time::zero();
   FlowId::Value next_flow_ = 0;  // flows started: the next one's ECMP key
+  RoutedFlow routed_;            // scratch: the route of the flow being started
   FlowId::Value next_id_ = 0;
   std::vector<FlowId> free_ids_;  // ids of finished flows, reused
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> pending_;

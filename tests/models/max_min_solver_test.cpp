@@ -24,7 +24,12 @@ using Path = std::vector<std::uint32_t>;
 // Rates are compared with 1e-12 relative tolerance where the hand derivation is exact in decimal.
 Approx rate_of(double bytes_per_s) { return Approx(bytes_per_s).epsilon(1e-12); }
 
-std::vector<FlowId> ids(std::span<const FlowId> span) { return {span.begin(), span.end()}; }
+// solve() reports the changed flows in no particular order: compare them sorted.
+std::vector<FlowId> ids(std::span<const FlowId> span) {
+  std::vector<FlowId> sorted(span.begin(), span.end());
+  std::sort(sorted.begin(), sorted.end());
+  return sorted;
+}
 
 // On each link the rates sum to at most its capacity, and each flow crosses a saturated link on which no flow is
 // faster than it: the two conditions that characterise the max-min allocation. Tolerance 1e-9 relative.
