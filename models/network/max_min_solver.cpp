@@ -57,12 +57,14 @@ FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
     DSIM_CHECK(path_pool_.size() + length < npos, "too many path entries");
     offset = static_cast<std::uint32_t>(path_pool_.size());
     path_pool_.resize(path_pool_.size() + length);
+    entry_pos_.resize(path_pool_.size());
   }
 
   // Appending keeps each list sorted: an unsolved flow's level is above every solved one.
   for (std::uint32_t k = 0; k < length; ++k) {
     const std::uint32_t link = links[k];
     path_pool_[offset + k] = link;
+    entry_pos_[offset + k] = static_cast<std::uint32_t>(link_flows_[link].size());
     link_flows_[link].push_back({flow, unsolved.link, unsolved.share});
   }
   flows_[flow].path_offset = offset;
@@ -73,19 +75,15 @@ FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
   return FlowId(flow);
 }
 
-// The flow's entry is found from the end of each list: the entries after it are at or above its level, so the
-// next solve re-fills them anyway, and the scan costs no more than that.
+// The flow's entry on each link is where add_flow or the last fill put it (entry_pos_).
 void MaxMinSolver::remove_flow(FlowId id) {
   DSIM_CHECK(is_active(id), "flow {} is not active", id.value());
   const std::uint32_t flow = id.value();
   FlowState& state = flows_[flow];
   for (std::uint32_t k = 0; k < state.path_length; ++k) {
     const std::uint32_t link = path_pool_[state.path_offset + k];
-    std::vector<LinkEntry>& list = link_flows_[link];
-    auto entry = list.end();
-    do {
-      --entry;
-    } while (entry->flow != flow);
+    LinkEntry* const entry = link_flows_[link].data() + entry_pos_[state.path_offset + k];
+    DSIM_CHECK(entry->flow == flow, "flow {} lost its entry on link {}", flow, link);
     if (before(entry->level(), removed_level_)) removed_level_ = entry->level();
     entry->flow = npos;
     ++dead_[link];
@@ -245,7 +243,7 @@ void MaxMinSolver::collect_refill() {
           local_links_.push_back(path_link);
           reach_link(path_link);
         }
-        local_flows_.push_back({flow, path_begin, static_cast<std::uint32_t>(local_links_.size())});
+        local_flows_.push_back({flow, path_begin, static_cast<std::uint32_t>(local_links_.size()), state.path_offset});
       }
       pool_[pooled++] = state.local;
     }
@@ -281,6 +279,7 @@ void MaxMinSolver::fill() {
   const std::uint32_t* const paths = local_links_.data();
   double* const new_share = local_share_.data();
   const std::uint32_t* const pool = pool_.data();
+  std::uint32_t* const entry_pos = entry_pos_.data();
   while (!heap_.empty()) {
     // A stale key is below the link's share: raise it and sift it down until the top is current. The top is then
     // the least (share, link) of all links, exactly as with keys updated on every change.
@@ -303,6 +302,7 @@ void MaxMinSolver::fill() {
         const std::uint32_t link = paths[k];
         LinkFill& state = links[link];
         state.remaining -= share;
+        entry_pos[flow.path_offset + (k - flow.path_begin)] = state.written;
         state.entries[state.written++] = {flow.flow, bottleneck, share};
         if (link == bottleneck) continue;
         --state.unfixed;

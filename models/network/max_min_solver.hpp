@@ -24,8 +24,8 @@
 // result is the same, bitwise, as filling every flow from scratch. Cost: on a densely shared fabric the re-fill is
 // the flows above L* (about two thirds of them for one random flow ending and one starting), plus one sequential
 // pass over the lists of the links re-filled; at worst (a change at the lowest level) it is one full solve,
-// O(sum of path lengths x log links). remove_flow costs the entries at or above the flow's level on its links,
-// which the next solve re-fills anyway.
+// O(sum of path lengths x log links). remove_flow costs one step per link of the flow (each entry's position is
+// kept).
 //
 // Determinism: a solve's computed rates depend only on the active flows and the link capacities, never on the order
 // of internal lists (within a step every touched link sees the same subtraction repeated, and the bottleneck order
@@ -122,6 +122,7 @@ class MaxMinSolver {
     std::uint32_t flow;
     std::uint32_t path_begin;
     std::uint32_t path_end;
+    std::uint32_t path_offset;  // the flow's path in path_pool_, where the fill records its entries' positions
   };
   struct HeapEntry {
     double key;  // the link's share when last sifted; never above share_[link] (a stale key is refreshed at the top)
@@ -148,6 +149,9 @@ class MaxMinSolver {
   std::vector<FlowState> flows_;
   std::vector<double> rate_;
   std::vector<std::uint32_t> path_pool_;
+  // Parallel to path_pool_: the position of the flow's entry in that link's list, kept by add_flow and the fill (the
+  // entries below a re-fill's cut do not move), so that remove_flow finds each entry at once.
+  std::vector<std::uint32_t> entry_pos_;
   std::vector<std::vector<std::uint32_t>> free_blocks_;  // by path length: offsets into path_pool_
   std::vector<std::uint32_t> free_ids_;                   // LIFO
   std::size_t active_count_ = 0;
