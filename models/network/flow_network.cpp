@@ -80,112 +80,25 @@ Time FlowNetwork::predicted_end(const Flow& flow) const {
   return flow.rate > 0 ? now_ + units::seconds(flow.remaining / flow.rate) : Time::infinite();
 }
 
-// A re-share that moves many of the queued flows (a large component re-filled) updates their keys in place and
-// re-heapifies in linear time; a small one sifts each changed flow. Either way the heap orders (at, flow) exactly.
+// A re-share that moves half or more of the queued flows sets their ends and re-heapifies in linear time; a smaller
+// one sets each (a later end costs nothing then, see DueHeap). Either way the heap orders (at, flow) exactly.
 void FlowNetwork::reshare() {
   unsettled_ = false;
   const std::span<const FlowId> changed = solver_.solve();
-  const bool bulk = changed.size() * 8 > bytes_heap_.size() + 64;
+  const bool bulk = changed.size() * 2 > bytes_heap_.size() + 64;
   for (const FlowId solver_id : changed) {
     const FlowId id = by_solver_id_[solver_id.index()];
     Flow& flow = flows_[id.index()];
     progress(flow);
     flow.rate = solver_.rate(solver_id);
     flow.bytes_done = predicted_end(flow);
-    if (!bulk) {
-      heap_set(id, flow.bytes_done);
-    } else if (flow.heap_pos != not_queued) {
-      bytes_heap_[flow.heap_pos].at = flow.bytes_done;
+    if (bulk) {
+      bytes_heap_.assign(id, flow.bytes_done);
     } else {
-      flow.heap_pos = static_cast<std::uint32_t>(bytes_heap_.size());
-      bytes_heap_.push_back({flow.bytes_done, id});
+      bytes_heap_.set(id, flow.bytes_done);
     }
   }
-  if (bulk) heap_rebuild();
-}
-
-void FlowNetwork::heap_place(std::size_t pos, Due entry) {
-  bytes_heap_[pos] = entry;
-  flows_[entry.flow.index()].heap_pos = static_cast<std::uint32_t>(pos);
-}
-
-void FlowNetwork::heap_sift_up(std::size_t pos) {
-  const Due entry = bytes_heap_[pos];
-  while (pos > 0) {
-    const std::size_t parent = (pos - 1) / 2;
-    if (!(bytes_heap_[parent] > entry)) break;
-    heap_place(pos, bytes_heap_[parent]);
-    pos = parent;
-  }
-  heap_place(pos, entry);
-}
-
-void FlowNetwork::heap_sift_down(std::size_t pos) {
-  const Due entry = bytes_heap_[pos];
-  const std::size_t size = bytes_heap_.size();
-  for (;;) {
-    std::size_t child = 2 * pos + 1;
-    if (child >= size) break;
-    if (child + 1 < size && bytes_heap_[child] > bytes_heap_[child + 1]) ++child;
-    if (!(entry > bytes_heap_[child])) break;
-    heap_place(pos, bytes_heap_[child]);
-    pos = child;
-  }
-  heap_place(pos, entry);
-}
-
-void FlowNetwork::heap_set(FlowId id, Time at) {
-  Flow& flow = flows_[id.index()];
-  if (flow.heap_pos == not_queued) {
-    if (at.is_infinite()) return;
-    bytes_heap_.push_back({at, id});
-    heap_sift_up(bytes_heap_.size() - 1);
-    return;
-  }
-  const std::size_t pos = flow.heap_pos;
-  if (at.is_infinite()) {  // no rate: out of the heap until it has one again
-    flow.heap_pos = not_queued;
-    const Due last = bytes_heap_.back();
-    bytes_heap_.pop_back();
-    if (pos == bytes_heap_.size()) return;
-    bytes_heap_[pos] = last;
-    heap_sift_up(pos);
-    heap_sift_down(flows_[last.flow.index()].heap_pos);
-    return;
-  }
-  const Time before = bytes_heap_[pos].at;
-  bytes_heap_[pos].at = at;
-  if (at < before) {
-    heap_sift_up(pos);
-  } else {
-    heap_sift_down(pos);
-  }
-}
-
-void FlowNetwork::heap_pop() {
-  flows_[bytes_heap_[0].flow.index()].heap_pos = not_queued;
-  const Due last = bytes_heap_.back();
-  bytes_heap_.pop_back();
-  if (bytes_heap_.empty()) return;
-  bytes_heap_[0] = last;
-  heap_sift_down(0);
-}
-
-// Drops the flows left without a rate, then Floyd's bottom-up heapify and one pass to record the positions.
-void FlowNetwork::heap_rebuild() {
-  std::size_t kept = 0;
-  for (const Due& entry : bytes_heap_) {
-    if (entry.at.is_infinite()) {
-      flows_[entry.flow.index()].heap_pos = not_queued;
-    } else {
-      bytes_heap_[kept++] = entry;
-    }
-  }
-  bytes_heap_.resize(kept);
-  std::make_heap(bytes_heap_.begin(), bytes_heap_.end(), std::greater<>());
-  for (std::size_t pos = 0; pos < bytes_heap_.size(); ++pos) {
-    flows_[bytes_heap_[pos].flow.index()].heap_pos = static_cast<std::uint32_t>(pos);
-  }
+  if (bulk) bytes_heap_.rebuild();
 }
 
 Time FlowNetwork::next_completion() {
@@ -213,11 +126,11 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
     // Every flow whose bytes end now leaves the solver, and with it every flow that would end within the tolerance
     // of its own duration so far; each completes at its own predicted time. Then the survivors are re-shared once.
     for (Time end = earliest_bytes_done(); !end.is_infinite(); end = earliest_bytes_done()) {
-      const FlowId id = bytes_heap_[0].flow;
+      const FlowId id = bytes_heap_.top_flow();
       Flow& flow = flows_[id.index()];
       const double slack = tolerance_ * static_cast<double>((end - flow.started).ps());
       if (end > now_ && static_cast<double>((end - now_).ps()) > slack) break;
-      heap_pop();
+      bytes_heap_.pop();
       flow.moving = false;
       flow.remaining = 0;
       flow.rate = 0;

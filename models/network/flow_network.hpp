@@ -21,6 +21,7 @@
 #include <map>
 #include <vector>
 
+#include "models/network/due_heap.hpp"
 #include "models/network/max_min_solver.hpp"
 #include "models/network/network_model.hpp"
 
@@ -43,8 +44,6 @@ class FlowNetwork final : public NetworkModel {
   double rate(FlowId flow);
 
  private:
-  static constexpr std::uint32_t not_queued = 0xffffffffu;
-
   struct Flow {
     FlowId solver_id;       // id inside the solver while the flow moves bytes
     double remaining = 0;   // bytes still to move as of `updated`
@@ -53,11 +52,10 @@ class FlowNetwork final : public NetworkModel {
     Time updated;           // when `remaining` was last brought up to date
     Time bytes_done;        // predicted end of the bytes phase (infinite if rate is 0)
     Time latency;           // the route's latency, paid after the bytes
-    std::uint32_t heap_pos = not_queued;  // position in bytes_heap_ while bytes_done is finite
     bool moving = true;
   };
-  // An entry of either heap: a time and its flow, ordered by (time, flow id), a total order, so that ties pop in id
-  // order whatever the heap's history.
+  // A completion: a time and its flow, ordered by (time, flow id), a total order, so that ties pop in id order
+  // whatever the heap's history.
   struct Due {
     Time at;
     FlowId flow;
@@ -73,16 +71,7 @@ class FlowNetwork final : public NetworkModel {
   }
   void progress(Flow& flow) const;
   Time predicted_end(const Flow& flow) const;
-  Time earliest_bytes_done() const { return bytes_heap_.empty() ? Time::infinite() : bytes_heap_[0].at; }
-
-  // bytes_heap_: an indexed binary min-heap of the moving flows' predicted bytes ends (Flow::heap_pos is each
-  // flow's slot), updated in place when a rate changes, so it never holds stale entries.
-  void heap_set(FlowId id, Time at);
-  void heap_pop();
-  void heap_place(std::size_t pos, Due entry);
-  void heap_sift_up(std::size_t pos);
-  void heap_sift_down(std::size_t pos);
-  void heap_rebuild();
+  Time earliest_bytes_done() { return bytes_heap_.top_time(); }
 
   const topology::Cluster& cluster_;
   MessageOverheads overheads_;
@@ -95,7 +84,7 @@ class FlowNetwork final : public NetworkModel {
   std::vector<FlowId> free_ids_;
   std::uint32_t started_ = 0;              // flows started so far: the next flow's ECMP key
   std::vector<FlowId> by_solver_id_;       // solver flow id -> our FlowId
-  std::vector<Due> bytes_heap_;            // predicted ends of bytes phases, min (at, flow) first
+  DueHeap bytes_heap_;                     // predicted ends of the moving flows' bytes phases
   bool unsettled_ = false;                 // flows were added since the last re-share
   MinHeap done_heap_;                      // ends of latency tails: the flows' completions
   Time now_ = Time::zero();
