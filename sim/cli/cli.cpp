@@ -296,7 +296,11 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
   }
   if (command == "kernels") {
     const CommandLine line = parse_command(command, rest);
-    return kernels_command(load(line), line.scenario, line.json, out);
+    // The list names what produced it: the scenario and every override.
+    std::string source = line.scenario;
+    for (const auto& set : line.sets) source += " --set " + set;
+    if (line.seed) source += " --seed " + *line.seed;
+    return kernels_command(load(line), source, line.json, out);
   }
   if (command == "calibrate") return calibrate_command(rest, out);
   throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, comm, topo, kernels, calibrate, "
