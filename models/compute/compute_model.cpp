@@ -21,16 +21,17 @@ ComputeModel::ComputeModel(const topology::GpuSpec& gpu, double efficiency, std:
   DSIM_CHECK(efficiency > 0.0 && efficiency <= 1.0, "compute efficiency {} outside (0, 1]", efficiency);
 }
 
-double ComputeModel::sm_share(int reserved_sms) const {
+int ComputeModel::free_sms(int reserved_sms) const {
   DSIM_CHECK(reserved_sms >= 0 && reserved_sms < gpu_.sm_count,
              "{} SMs reserved for communication leave none of the {} of GPU {} for compute", reserved_sms,
              gpu_.sm_count, gpu_.model);
-  return static_cast<double>(gpu_.sm_count - reserved_sms) / gpu_.sm_count;
+  return gpu_.sm_count - reserved_sms;
 }
 
 ComputeTiming ComputeModel::time(const ComputeRequest& request) const {
   if (request.duration) return {*request.duration, TimingSource::given};
-  const double rate = gpu_.peak(request.dtype) * efficiency_ * sm_share(request.reserved_sms);
+  const double sm_share = static_cast<double>(free_sms(request.reserved_sms)) / gpu_.sm_count;
+  const double rate = gpu_.peak(request.dtype) * efficiency_ * sm_share;
   DSIM_CHECK(rate > 0.0 || request.flops == 0.0, "GPU {} has no {} peak rate", gpu_.model, to_string(request.dtype));
   const Time flops_time = request.flops == 0.0 ? Time::zero() : units::compute_time(request.flops, rate);
   Time memory_time = Time::zero();
@@ -49,7 +50,7 @@ Time ComputeModel::roofline(const Kernel& kernel, int reserved_sms) const {
 }
 
 KernelTiming ComputeModel::time(const Kernel& kernel, int reserved_sms) const {
-  sm_share(reserved_sms);  // checks the reservation leaves SMs to compute
+  const int available = free_sms(reserved_sms);
   if (table_) {
     const auto estimate =
         table_->estimate(kernel.shape, [this](const KernelShape& s) { return shape_roofline_seconds(s); });
@@ -57,9 +58,8 @@ KernelTiming ComputeModel::time(const Kernel& kernel, int reserved_sms) const {
       // Measured on the table GPU's SMs; GEMMs and attention spread over the SMs they get here.
       Time t = estimate->time;
       const int table_sms = table_->info().sms > 0 ? table_->info().sms : gpu_.sm_count;
-      const int free_sms = gpu_.sm_count - reserved_sms;
-      if (kernel.shape.kind != KernelKind::memory && table_sms != free_sms) {
-        t = units::seconds(units::to_seconds(t) * table_sms / free_sms);
+      if (kernel.shape.kind != KernelKind::memory && table_sms != available) {
+        t = units::seconds(units::to_seconds(t) * table_sms / available);
       }
       return {t, estimate->rule == LookupRule::exact ? TimingSource::table : TimingSource::interpolated, estimate};
     }

@@ -67,7 +67,7 @@ class ComputeModel {
   const topology::GpuSpec& gpu() const { return gpu_; }
 
  private:
-  double sm_share(int reserved_sms) const;
+  int free_sms(int reserved_sms) const;  // SMs left to compute; checks the reservation leaves some
   double shape_roofline_seconds(const KernelShape& shape) const;
 
   topology::GpuSpec gpu_;

@@ -164,12 +164,13 @@ int import_csv(const std::vector<std::string>& args, std::ostream& out) {
 
 }  // namespace
 
-int kernels_command(const scenario::Scenario& scenario, const std::string& source, bool json, std::ostream& out) {
-  if (!scenario.has_workload) throw InputError(source, "/workload", "the scenario has no workload");
+int kernels_command(const scenario::Scenario& scenario, const std::string& scenario_file,
+                    const std::string& list_source, bool json, std::ostream& out) {
+  if (!scenario.has_workload) throw InputError(scenario_file, "/workload", "the scenario has no workload");
   const run::Simulation simulation(scenario);
   const auto rows = report::kernel_list(simulation.generate().trace);
   if (json) {
-    out << report::kernel_list_json(rows, source).dump(2) << "\n";
+    out << report::kernel_list_json(rows, list_source).dump(2) << "\n";
   } else {
     out << report::kernel_list_text(rows, simulation.compute());
   }

@@ -300,7 +300,7 @@ int run(const std::vector<std::string>& args, std::ostream& out) {
     std::string source = line.scenario;
     for (const auto& set : line.sets) source += " --set " + set;
     if (line.seed) source += " --seed " + *line.seed;
-    return kernels_command(load(line), source, line.json, out);
+    return kernels_command(load(line), line.scenario, source, line.json, out);
   }
   if (command == "calibrate") return calibrate_command(rest, out);
   throw usage_error(fmt::format("unknown command '{}'; commands: run, validate, show, comm, topo, kernels, calibrate, "
