@@ -113,6 +113,43 @@ Cluster::Cluster(const ClusterSpec& spec)
     cable_begin_[s + 1] = cable_begin_[s] + static_cast<std::uint32_t>(out[s].size());
     cables_.insert(cables_.end(), out[s].begin(), out[s].end());
   }
+  find_covering_links();
+}
+
+// Why a covered link never limits: if every flow crossing link a also crosses link b, any rates that fit b's capacity
+// put at most that load on a, so with capacity(b) <= capacity(a) the constraint of a is implied by b's. Dropping it
+// leaves the set of feasible rates, hence the max-min fair allocation, unchanged. The facts below follow from the
+// routes built in route() and host_to_gpu():
+//  - a NIC is never an end point and a route never turns back, so a route entering a NIC from its PCIe switch leaves
+//    it on the NIC's uplink (append_pcie_path to the NIC, then append_fabric_path) and one entering from the leaf
+//    leaves to the PCIe switch: those pairs carry the same flows, and the narrower covers the wider;
+//  - with NVLink, a GPU's link into its PCIe switch carries only its RDMA sends (inside a node flows take NVLink),
+//    always out of the NIC nic_of() gives it (PXN first moves the data to the GPU whose NIC is on the right plane),
+//    so that NIC's uplink covers it if no wider. Without NVLink, flows inside a node use the PCIe link too.
+// A link covers another only when it is narrower, or as wide with a smaller id: following covers strictly descends
+// in (capacity, id), so chains end, at a link that covers nothing more and lies on every route of the first.
+// A GPU's link down from its PCIe switch is not covered: host memory reads reach the GPU on it without a NIC.
+void Cluster::find_covering_links() {
+  covering_.assign(links_.size(), LinkId());
+  const auto narrower = [this](LinkId a, LinkId b) {
+    const double ca = links_[a.index()].effective_capacity().Bps();
+    const double cb = links_[b.index()].effective_capacity().Bps();
+    return ca < cb || (ca == cb && a < b);
+  };
+  // flows(a) is a subset of flows(b); `same` when the two sets are equal, so that either may cover the other.
+  const auto cover = [&](LinkId a, LinkId b, bool same) {
+    if (narrower(b, a)) {
+      covering_[a.index()] = b;
+    } else if (same) {
+      covering_[b.index()] = a;
+    }
+  };
+  for (std::size_t n = 0; n < nic_uplink_.size(); ++n) {
+    cover(nic_pcie_down_[n], nic_uplink_[n], true);
+    cover(nic_pcie_up_[n], nic_downlink_[n], true);
+  }
+  if (!spec_.node.nvlink.present()) return;
+  for (std::uint32_t g = 0; g < gpu_pcie_up_.size(); ++g) cover(gpu_pcie_up_[g], nic_uplink_[nic_of(GpuId(g))], false);
 }
 
 LinkId Cluster::add_link(Vertex from, Vertex to, LinkKind kind, Bandwidth capacity, double efficiency, Time latency) {

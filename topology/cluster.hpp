@@ -75,6 +75,13 @@ class Cluster {
   // Host memory to a GPU over the PCIe switch (KV-cache offload reads).
   Route host_to_gpu(GpuId gpu) const;
 
+  // A link whose capacity can never limit a flow, or an invalid id: every route (of route() or host_to_gpu()) that
+  // crosses `link` also crosses the returned link, whose effective capacity is no larger (equal only when its id is
+  // smaller). Such a link's constraint is implied by the other's, so leaving it out of bandwidth sharing changes no
+  // fair share; a flow-level model that does so shares bandwidth over shorter paths. Following the returned links
+  // always ends at a link that can limit, and that link is on every route crossing the first.
+  LinkId covering_link(LinkId link) const { return covering_[link.index()]; }
+
  private:
 
   int local(GpuId gpu) const { return static_cast<int>(gpu.value()) % spec_.node.gpus; }
@@ -87,6 +94,7 @@ class Cluster {
   void append_fabric_path(Route& route, std::uint32_t src_nic, std::uint32_t dst_nic, std::uint64_t flow_key,
                           std::span<const double> link_load) const;
   LinkId add_link(Vertex from, Vertex to, LinkKind kind, Bandwidth capacity, double efficiency, Time latency);
+  void find_covering_links();
 
   ClusterSpec spec_;
   Fabric fabric_;
@@ -101,6 +109,7 @@ class Cluster {
   // Switch-to-switch cables out of each fabric switch, sorted by neighbour: (neighbour, link) pairs in CSR form.
   std::vector<std::uint32_t> cable_begin_;
   std::vector<std::pair<std::uint32_t, LinkId>> cables_;
+  std::vector<LinkId> covering_;  // by link: see covering_link
 };
 
 }  // namespace dsim::topology

@@ -12,7 +12,14 @@ FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads over
     : cluster_(cluster), overheads_(overheads), tolerance_(completion_tolerance), link_bytes_(cluster.links().size(), 0) {
   DSIM_CHECK(completion_tolerance >= 0 && completion_tolerance < 1, "completion tolerance {} outside [0, 1)",
              completion_tolerance);
-  for (const auto& link : cluster.links()) solver_.add_link(link.effective_capacity().Bps());
+  // Covered links take no part in sharing (Cluster::covering_link: their constraint is implied), but keep their
+  // solver index so that link ids and solver indices stay equal.
+  const auto& links = cluster.links();
+  shares_.reserve(links.size());
+  for (std::size_t i = 0; i < links.size(); ++i) {
+    solver_.add_link(links[i].effective_capacity().Bps());
+    shares_.push_back(!cluster.covering_link(LinkId(static_cast<LinkId::Value>(i))).valid());
+  }
 }
 
 LimitId FlowNetwork::add_limit(Bandwidth capacity) {
@@ -58,7 +65,9 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
   }
   flow.bytes_done = Time::infinite();
   path_.clear();
-  for (const LinkId link : routed.route) path_.push_back(link.value());
+  for (const LinkId link : routed.route) {
+    if (shares_[link.index()]) path_.push_back(link.value());
+  }
   if (request.limit != FlowRequest::no_limit) {
     DSIM_CHECK(request.limit < limit_links_.size(), "flow names limit {} of {}", request.limit, limit_links_.size());
     path_.push_back(limit_links_[request.limit]);

@@ -4,8 +4,10 @@
 //   time(flow) = time to move its bytes at its (changing) fair share + sum of its route's link latencies
 // The bytes phase comes first and the latency is added at its end, so a flow occupies bandwidth only while it has
 // bytes to move. Link capacities are capacity x efficiency; a flow also pays its transport's per-message overhead
-// once, with the latency. Shared limits (add_limit) join the solver as links no route crosses. Limits: no packet
-// effects (congestion control, PFC, head-of-line blocking).
+// once, with the latency. Shared limits (add_limit) join the solver as links no route crosses. Links that can never
+// limit a flow (Cluster::covering_link, such as a NIC's PCIe legs behind its narrower port) are left out of the
+// sharing: the shares are the same, over shorter paths. Limits: no packet effects (congestion control, PFC,
+// head-of-line blocking).
 //
 // Completion tolerance r (0: exact): when a flow's bytes end at t, every flow whose bytes would end by t + r x d,
 // d being that flow's own time since it started, leaves the solver too (in order of predicted end, stopping at the
@@ -76,6 +78,7 @@ class FlowNetwork final : public NetworkModel {
   const topology::Cluster& cluster_;
   MessageOverheads overheads_;
   double tolerance_;
+  std::vector<bool> shares_;                // by link: false for a link another covers (Cluster::covering_link)
   std::vector<std::uint32_t> limit_links_;  // solver link of each LimitId
   std::vector<double> limit_capacity_;      // by LimitId
   std::map<double, std::vector<LimitId>> free_limits_;  // released limits by capacity, reused by add_limit

@@ -11,6 +11,7 @@
 #include "models/network/simple_network.hpp"
 #include "sim/core/errors.hpp"
 #include "sim/core/rng.hpp"
+#include "tests/models/max_min_oracle.hpp"
 #include "tests/topology/test_clusters.hpp"
 
 namespace dsim::models::network {
@@ -36,7 +37,7 @@ std::vector<Time> run_to_end(FlowNetwork& network, std::size_t flows) {
 TEST_CASE("flow network: a lone flow takes latency plus size over its bottleneck, as the simple model says",
           "[models]") {
   // GPU 0 -> GPU 4: bottleneck the NIC at 40 GB/s: 8e6 B in 200 us, plus 2.7 us of latency.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
   CHECK(run_to_end(network, 1)[0] == units::us(202.7));
@@ -46,7 +47,7 @@ TEST_CASE("flow network: a lone flow takes latency plus size over its bottleneck
 
 TEST_CASE("flow network: two flows out of one NIC share it equally", "[models]") {
   // GPU 0 -> GPU 4 and GPU 0 -> GPU 5 both leave through NIC 0 (40 GB/s): 20 GB/s each, 8e6 B in 400 us, + 2.7 us.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   const FlowId a = network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
   const FlowId b = network.start_flow({GpuId(0), GpuId(5), Bytes(8'000'000)});
@@ -60,7 +61,7 @@ TEST_CASE("flow network: two flows out of one NIC share it equally", "[models]")
 TEST_CASE("flow network: when a flow's bytes are through, the others speed up", "[models]") {
   // A: 8e6 B, B: 4e6 B, both through NIC 0. At 20 GB/s each, B's bytes end at 200 us (completes at 202.7 us). A has
   // 4e6 B left and then gets all 40 GB/s: 100 us more, bytes end at 300 us, completes at 302.7 us.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   const FlowId a = network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
   network.start_flow({GpuId(0), GpuId(5), Bytes(4'000'000)});
@@ -76,7 +77,7 @@ TEST_CASE("flow network: a flow started later joins the share from its start", "
   // A (8e6 B) runs alone at 40 GB/s for 100 us (4e6 B moved). B (2e6 B) joins at 100 us: 20 GB/s each. B's bytes
   // take 100 us (ends 200 us, completes 202.7 us); A moved 2e6 B more, 2e6 B left at 40 GB/s: 50 us, bytes end at
   // 250 us, completes at 252.7 us.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
   CHECK(advance(network, units::us(100)).empty());
@@ -88,7 +89,7 @@ TEST_CASE("flow network: a flow started later joins the share from its start", "
 
 TEST_CASE("flow network: flows on disjoint paths do not slow each other", "[models]") {
   // GPU 0 -> 4 and GPU 2 -> 6 use different NICs and PCIe switches: 202.7 us each.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
   network.start_flow({GpuId(2), GpuId(6), Bytes(8'000'000)});
@@ -99,7 +100,7 @@ TEST_CASE("flow network: flows on disjoint paths do not slow each other", "[mode
 
 TEST_CASE("flow network: a zero-byte flow pays only its latency and counts no bytes", "[models]") {
   // GPU 0 -> GPU 1 inside a node: NVLink latency 1 us.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   network.start_flow({GpuId(0), GpuId(1), Bytes(0)});
   CHECK(run_to_end(network, 1)[0] == units::us(1));
@@ -109,7 +110,7 @@ TEST_CASE("flow network: a zero-byte flow pays only its latency and counts no by
 }
 
 TEST_CASE("flow network: advancing backwards is a bug", "[models]") {
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   advance(network, units::us(5));
   std::vector<FlowId> finished;
@@ -122,7 +123,7 @@ TEST_CASE("flow network: flows re-predicted all at once by one re-share still en
   // are left, each moves 1e6 B at 40e9 / (21 - j) B/s, which takes (21 - j) x 25 us; flow k's bytes end at
   // sum_{j=1..k} (21 - j) x 25 us (500 us, 975 us, ...) and it completes 2.7 us later. Every end re-predicts all
   // the flows left, many at once, as a large all-to-all does. Tolerance 1 ns (rounding of each end to picoseconds).
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster);
   for (int k = 1; k <= 20; ++k) network.start_flow({GpuId(0), GpuId(4), Bytes(1'000'000ULL * k)});
   std::vector<Time> order;
@@ -152,7 +153,7 @@ TEST_CASE("flow network: flows ending within the completion tolerance end togeth
   // 40 GB/s, so its bytes end 0.1 us later, at 400.1 us; it completes at 402.8 us. With tolerance 0.001, B's predicted
   // end, 400.2 us (at 20 GB/s), lies within 0.001 x its own 400.2 us of 400 us, so B ends with A, at 400.2 us,
   // completing at 402.9 us. The error, 0.1 us, is within 0.001 x 400.2 us.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   for (const double tolerance : {0.0, 0.001}) {
     FlowNetwork network(cluster, {}, tolerance);
     network.start_flow({GpuId(0), GpuId(4), Bytes(8'000'000)});
@@ -175,7 +176,7 @@ TEST_CASE("flow network: bytes are conserved: each flow's rate integrates to its
   // flow moved: it must equal the flow's size (to 1e-6, the rounding of event times to picoseconds), every flow must
   // end exactly once, and the bytes counted leaving GPUs must equal those entering GPUs and the sizes' total. Ids of
   // finished flows are reused, so the test keeps which flow holds each id.
-  const topology::Cluster cluster(testing::small_cluster());
+  const topology::Cluster cluster(dsim::testing::small_cluster());
   FlowNetwork network(cluster, {}, 0.0);
   core::RngStream rng(5, "conservation");
   std::vector<double> sizes;
@@ -239,6 +240,46 @@ TEST_CASE("flow network: bytes are conserved: each flow's rate integrates to its
   }
   CHECK(out_of_gpus == total);
   CHECK(into_gpus == total);
+}
+
+TEST_CASE("flow network: leaving covered links out of the sharing changes no flow's rate", "[models]") {
+  // 8 nodes x 4 GPUs on a 4-plane fat-tree of radix 8 (PXN moves cross-plane flows over NVLink first), 150 random
+  // flows (fixed seed 17), one in ten from host memory. The network shares bandwidth without the links another link
+  // covers (Cluster::covering_link); the oracle fills every link of every full route. The rates must agree, both when
+  // the NIC port covers the PCIe legs and when narrower PCIe legs cover the NIC port, with and without NVLink.
+  topology::ClusterSpec spec = dsim::testing::small_cluster();
+  spec.nodes = 8;
+  spec.fabric.kind = topology::FabricKind::multi_plane_fat_tree;
+  spec.fabric.radix = 8;
+  spec.fabric.planes = 4;
+  SECTION("NIC narrower than PCIe") {}
+  SECTION("PCIe narrower than the NIC") { spec.node.pcie.bandwidth = units::GBps(32); }
+  SECTION("no NVLink") { spec.node.nvlink = {}; }
+  const topology::Cluster cluster(spec);
+  FlowNetwork network(cluster);
+  testing::MaxMinOracle oracle;
+  for (const auto& link : cluster.links()) oracle.add_link(link.effective_capacity().Bps());
+  core::RngStream rng(17, "covered links");
+  std::vector<FlowId> ids;
+  for (std::uint32_t i = 0; i < 150; ++i) {
+    const auto dst = static_cast<GpuId::Value>(rng.uniform_below(32));
+    auto src = static_cast<GpuId::Value>(rng.uniform_below(31));
+    if (src >= dst) ++src;
+    FlowRequest request{GpuId(src), GpuId(dst), Bytes(1'000'000)};
+    if (rng.uniform_below(10) == 0) request.source = FlowSource::host_memory;
+    ids.push_back(network.start_flow(request));
+    // The network's ECMP key is the flow's start sequence.
+    const topology::Route route = request.source == FlowSource::host_memory ? cluster.host_to_gpu(GpuId(dst))
+                                                                           : cluster.route(GpuId(src), GpuId(dst), i);
+    std::vector<std::uint32_t> path;
+    for (const LinkId link : route) path.push_back(link.value());
+    oracle.add_flow(i, path);
+  }
+  const auto expected = oracle.solve();
+  for (std::uint32_t i = 0; i < ids.size(); ++i) {
+    INFO("flow " << i);
+    CHECK(network.rate(ids[i]) == Approx(expected.at(i)).epsilon(1e-9));
+  }
 }
 
 }  // namespace dsim::models::network

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Routes through the assembled cluster on real fabrics: PXN on the multi-plane fat-tree, crossing rails on the
-// multi-rail fat-tree, ECMP spread, static and adaptive choices, and routes that are connected and loop-free.
+// multi-rail fat-tree, ECMP spread, static and adaptive choices, routes that are connected and loop-free, and links
+// covered by a narrower link on every route through them.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -155,6 +157,68 @@ TEST_CASE("cluster routing: random routes on every fabric are connected and loop
       const GpuId b(static_cast<GpuId::Value>(rng.uniform_below(32)));
       if (a == b) continue;
       check_connected_and_loop_free(cluster, cluster.route(a, b, rng.next_u64()), a, b);
+    }
+  }
+}
+
+}  // namespace dsim::topology
+
+namespace dsim::topology {
+namespace {
+
+// Every route (all GPU pairs, four ECMP keys each, and host memory to every GPU) that crosses a covered link also
+// crosses its cover, which is narrower (or as wide with a smaller id); returns how many links are covered.
+std::size_t check_covers(const Cluster& cluster) {
+  const auto& links = cluster.links();
+  for (std::size_t l = 0; l < links.size(); ++l) {
+    const LinkId cover = cluster.covering_link(LinkId(static_cast<LinkId::Value>(l)));
+    if (!cover.valid()) continue;
+    const double wide = links[l].effective_capacity().Bps();
+    const double narrow = cluster.link(cover).effective_capacity().Bps();
+    CHECK((narrow < wide || (narrow == wide && cover.index() < l)));
+  }
+  const auto check_route = [&](const Route& route) {
+    for (const LinkId link : route) {
+      const LinkId cover = cluster.covering_link(link);
+      if (!cover.valid()) continue;
+      INFO(cluster.link_name(link) << " covered by " << cluster.link_name(cover));
+      CHECK(std::find(route.begin(), route.end(), cover) != route.end());
+    }
+  };
+  const auto gpus = static_cast<GpuId::Value>(cluster.gpu_count());
+  for (GpuId::Value a = 0; a < gpus; ++a) {
+    check_route(cluster.host_to_gpu(GpuId(a)));
+    for (GpuId::Value b = 0; b < gpus; ++b) {
+      if (a == b) continue;
+      for (std::uint64_t key = 0; key < 4; ++key) check_route(cluster.route(GpuId(a), GpuId(b), key * 7919));
+    }
+  }
+  std::size_t covered = 0;
+  for (std::size_t l = 0; l < links.size(); ++l) {
+    covered += cluster.covering_link(LinkId(static_cast<LinkId::Value>(l))).valid() ? 1 : 0;
+  }
+  return covered;
+}
+
+}  // namespace
+
+TEST_CASE("cluster: every route that crosses a covered link also crosses its narrower cover", "[topology]") {
+  for (const FabricKind kind : {FabricKind::single_switch, FabricKind::fat_tree_2, FabricKind::multi_plane_fat_tree,
+                                FabricKind::multi_rail_fat_tree, FabricKind::dragonfly}) {
+    INFO(to_string(kind));
+    auto spec = fabric_cluster(kind);
+    if (kind == FabricKind::single_switch) spec.fabric.radix = 32;
+    const std::size_t nics = static_cast<std::size_t>(spec.nic_count());
+    SECTION("with NVLink: a NIC's PCIe legs and its GPU's link into the switch, behind the 40 GB/s NIC port") {
+      CHECK(check_covers(Cluster(spec)) == 3 * nics);
+    }
+    SECTION("without NVLink: flows inside a node use the GPU's PCIe link, which stays") {
+      spec.node.nvlink = {};
+      CHECK(check_covers(Cluster(spec)) == 2 * nics);
+    }
+    SECTION("with PCIe narrower than the NIC: the PCIe legs cover the NIC port instead") {
+      spec.node.pcie.bandwidth = units::GBps(32);
+      CHECK(check_covers(Cluster(spec)) == 2 * nics);
     }
   }
 }
