@@ -72,9 +72,7 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
     DSIM_CHECK(request.limit < limit_links_.size(), "flow names limit {} of {}", request.limit, limit_links_.size());
     path_.push_back(limit_links_[request.limit]);
   }
-  flow.solver_id = solver_.add_flow(path_);
-  if (by_solver_id_.size() <= flow.solver_id.index()) by_solver_id_.resize(flow.solver_id.index() + 1);
-  by_solver_id_[flow.solver_id.index()] = id;
+  solver_.add_flow(id, path_);
   unsettled_ = true;
   return id;
 }
@@ -95,11 +93,10 @@ void FlowNetwork::reshare() {
   unsettled_ = false;
   const std::span<const FlowId> changed = solver_.solve();
   const bool bulk = changed.size() * 2 > bytes_heap_.size() + 64;
-  for (const FlowId solver_id : changed) {
-    const FlowId id = by_solver_id_[solver_id.index()];
+  for (const FlowId id : changed) {
     Flow& flow = flows_[id.index()];
     progress(flow);
-    flow.rate = solver_.rate(solver_id);
+    flow.rate = solver_.rate(id);
     flow.bytes_done = predicted_end(flow);
     if (bulk) {
       bytes_heap_.assign(id, flow.bytes_done);
@@ -143,7 +140,7 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
       flow.moving = false;
       flow.remaining = 0;
       flow.rate = 0;
-      solver_.remove_flow(flow.solver_id);
+      solver_.remove_flow(id);
       done_heap_.push({end + flow.latency, id});
     }
     reshare();

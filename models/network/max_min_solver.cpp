@@ -28,7 +28,7 @@ std::uint32_t MaxMinSolver::add_link(double capacity_Bps) {
   return link;
 }
 
-FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
+void MaxMinSolver::check_path(std::span<const std::uint32_t> links) const {
   DSIM_CHECK(!links.empty(), "a flow must cross at least one link");
   for (std::size_t k = 0; k < links.size(); ++k) {
     DSIM_CHECK(links[k] < capacity_.size(), "link {} does not exist ({} links)", links[k], capacity_.size());
@@ -36,7 +36,12 @@ FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
       DSIM_CHECK(links[j] != links[k], "link {} appears twice in a flow's path", links[k]);
     }
   }
+}
 
+FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
+  check_path(links);
+
+  DSIM_CHECK(!caller_ids_, "add_flow without an id after add_flow with one");
   std::uint32_t flow = 0;
   if (!free_ids_.empty()) {
     flow = free_ids_.back();
@@ -47,6 +52,24 @@ FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
     flows_.push_back({0, 0, 0, 0});
     rate_.push_back(0.0);
   }
+  place(flow, links);
+  return FlowId(flow);
+}
+
+void MaxMinSolver::add_flow(FlowId id, std::span<const std::uint32_t> links) {
+  check_path(links);
+  DSIM_CHECK(id.valid() && id.value() < npos - 1, "flow id {} out of range", id.value());
+  DSIM_CHECK(caller_ids_ || active_count_ == 0, "add_flow with an id after add_flow without one");
+  caller_ids_ = true;
+  if (id.index() >= flows_.size()) {
+    flows_.resize(id.index() + 1, {0, 0, 0, 0});
+    rate_.resize(id.index() + 1, 0.0);
+  }
+  DSIM_CHECK(!is_active(id), "flow {} is already active", id.value());
+  place(id.value(), links);
+}
+
+void MaxMinSolver::place(std::uint32_t flow, std::span<const std::uint32_t> links) {
 
   const auto length = static_cast<std::uint32_t>(links.size());
   std::uint32_t offset = 0;
@@ -72,7 +95,6 @@ FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
   rate_[flow] = 0.0;
   ++active_count_;
   dirty_flows_.push_back(flow);
-  return FlowId(flow);
 }
 
 // The flow's entry on each link is where add_flow or the last fill put it (entry_pos_).
@@ -94,7 +116,7 @@ void MaxMinSolver::remove_flow(FlowId id) {
   state.path_offset = 0;
   state.path_length = 0;
   rate_[flow] = 0.0;
-  free_ids_.push_back(flow);
+  if (!caller_ids_) free_ids_.push_back(flow);
   --active_count_;
 }
 

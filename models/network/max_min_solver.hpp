@@ -37,8 +37,8 @@
 // calls (deterministically) and stay within 1e-12 relative of a fresh solve of the current flows.
 //
 // Flow ids are reused: remove_flow puts the id on a free list and add_flow takes the most recently freed id first
-// (LIFO), so arrays stay sized to the peak number of concurrent flows. A caller needing ids in start order (as
-// NetworkModel::start_flow promises) keeps its own map.
+// (LIFO), so arrays stay sized to the peak number of concurrent flows. A caller with dense ids of its own (as
+// FlowNetwork has) may pass them instead.
 #pragma once
 
 #include <cstddef>
@@ -59,6 +59,9 @@ class MaxMinSolver {
   std::uint32_t add_link(double capacity_Bps);
   // A new flow across `links` (at least one, each a valid link index, no repeats). Its rate is 0 until solve().
   FlowId add_flow(std::span<const std::uint32_t> links);
+  // The same under an id the caller picks (not active; arrays grow to the largest id), so that a caller with dense
+  // ids of its own needs no map from the solver's. A solver takes ids from one of the two add_flow calls only.
+  void add_flow(FlowId id, std::span<const std::uint32_t> links);
   // Removes an active flow; its id may be handed out again by add_flow.
   void remove_flow(FlowId flow);
 
@@ -107,7 +110,7 @@ class MaxMinSolver {
   };
   // A link's state during a fill in one 32-byte record, so that taking a flow's share off a link touches one cache
   // line here and one at the end of the link's list.
-  struct LinkFill {
+  struct alignas(32) LinkFill {
     double remaining;        // capacity not yet given to fixed flows
     LinkEntry* entries;      // link_flows_[link].data(), sized for the fill; entries [0, written) are final
     std::uint32_t written;
@@ -132,6 +135,8 @@ class MaxMinSolver {
   static bool before(Level a, Level b) { return a.share < b.share || (a.share == b.share && a.link < b.link); }
   static double share_after(double remaining, std::size_t unfixed, std::uint32_t link, Level step);
   bool is_active(FlowId id) const { return id.index() < flows_.size() && flows_[id.index()].path_length != 0; }
+  void check_path(std::span<const std::uint32_t> links) const;
+  void place(std::uint32_t flow, std::span<const std::uint32_t> links);
   Level added_link_threshold(std::uint32_t link, Level bound) const;
   void collect_refill();
   void fill();
@@ -153,7 +158,8 @@ class MaxMinSolver {
   // entries below a re-fill's cut do not move), so that remove_flow finds each entry at once.
   std::vector<std::uint32_t> entry_pos_;
   std::vector<std::vector<std::uint32_t>> free_blocks_;  // by path length: offsets into path_pool_
-  std::vector<std::uint32_t> free_ids_;                   // LIFO
+  std::vector<std::uint32_t> free_ids_;                   // LIFO; unused when the caller picks ids
+  bool caller_ids_ = false;                               // add_flow(id, links) was called
   std::size_t active_count_ = 0;
 
   // Changes since the last solve: flows added, links of flows removed, and the lowest level of a removed flow.

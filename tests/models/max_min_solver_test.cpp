@@ -222,6 +222,45 @@ TEST_CASE("max-min: the same set of flows added in any order gets the same rates
   }
 }
 
+TEST_CASE("max-min: flows under ids the caller picks get the same rates bitwise as under the solver's ids",
+          "[models]") {
+  // 6 links, 30 flows (seed 12) added to one solver under its own ids and to another under ids 7, 10, 13, ... (the
+  // arrays grow to the largest); then every third flow leaves both and the rest re-share. Rates agree to the bit.
+  core::RngStream rng(12, "max-min caller ids");
+  MaxMinSolver own;
+  MaxMinSolver picked;
+  for (int i = 0; i < 6; ++i) {
+    const double capacity = 1e9 * (1.0 + rng.uniform01());
+    own.add_link(capacity);
+    picked.add_link(capacity);
+  }
+  const auto picked_id = [](std::uint32_t i) { return FlowId(7 + 3 * i); };
+  std::vector<FlowId> own_ids;
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    const auto first = static_cast<std::uint32_t>(rng.uniform_below(6));
+    const auto second = static_cast<std::uint32_t>((first + 1 + rng.uniform_below(5)) % 6);
+    const Path path = i % 2 == 0 ? Path{first} : Path{first, second};
+    own_ids.push_back(own.add_flow(path));
+    picked.add_flow(picked_id(i), path);
+  }
+  own.solve();
+  CHECK(picked.solve().size() == 30);
+  for (std::uint32_t i = 0; i < 30; ++i) CHECK(own.rate(own_ids[i]) == picked.rate(picked_id(i)));
+  for (std::uint32_t i = 0; i < 30; i += 3) {
+    own.remove_flow(own_ids[i]);
+    picked.remove_flow(picked_id(i));
+  }
+  own.solve();
+  picked.solve();
+  for (std::uint32_t i = 1; i < 30; ++i) {
+    if (i % 3 != 0) CHECK(own.rate(own_ids[i]) == picked.rate(picked_id(i)));
+  }
+  CHECK_THROWS_WITH(picked.add_flow(picked_id(1), Path{0}), Catch::Contains("flow 10 is already active"));
+  CHECK_THROWS_WITH(picked.add_flow(Path{0}), Catch::Contains("add_flow without an id after add_flow with one"));
+  CHECK_THROWS_WITH(own.add_flow(FlowId(100), Path{0}),
+                    Catch::Contains("add_flow with an id after add_flow without one"));
+}
+
 TEST_CASE("max-min: the incremental solver agrees with the full-recompute oracle on random changes", "[models]") {
   // Differential test, seed 20261125 (printed on failure): 30 random networks of 1 to 8 links (capacities 1 to
   // 100 GB/s), 40 random add/remove steps each (a path of 1 to 4 distinct links), solving after most steps so that
