@@ -91,12 +91,13 @@ Time FlowNetwork::predicted_end(const Flow& flow) const {
 // one sets each (a later end costs nothing then, see DueHeap). Either way the heap orders (at, flow) exactly.
 void FlowNetwork::reshare() {
   unsettled_ = false;
-  const std::span<const FlowId> changed = solver_.solve();
+  const std::span<const MaxMinSolver::Change> changed = solver_.solve();
   const bool bulk = changed.size() * 2 > bytes_heap_.size() + 64;
-  for (const FlowId id : changed) {
+  for (const MaxMinSolver::Change& change : changed) {
+    const FlowId id = change.flow;
     Flow& flow = flows_[id.index()];
     progress(flow);
-    flow.rate = solver_.rate(id);
+    flow.rate = change.rate;
     flow.bytes_done = predicted_end(flow);
     if (bulk) {
       bytes_heap_.assign(id, flow.bytes_done);

@@ -18,14 +18,22 @@ std::uint32_t MaxMinSolver::add_link(double capacity_Bps) {
   DSIM_CHECK(capacity_.size() < npos, "too many links");
   const auto link = static_cast<std::uint32_t>(capacity_.size());
   capacity_.push_back(capacity_Bps);
-  link_flows_.emplace_back();
-  dead_.push_back(0);
-  link_mark_.push_back(0);
-  link_fill_.push_back({0.0, nullptr, 0, 0, 0, npos});
-  share_.push_back(0.0);
-  pool_begin_.push_back(0);
-  pool_end_.push_back(0);
+  link_storage_.emplace_back();
+  links_.push_back(LinkState{nullptr, 0, 0, 0.0, 0.0, 0, 0, 0, npos, 0, 0, 0, 0});
   return link;
+}
+
+// Lists grow by doubling their storage; a re-fill never grows one (it keeps no more entries than it had), so the
+// entries pointer stays valid through a fill.
+void MaxMinSolver::append(std::uint32_t link, LinkEntry entry) {
+  LinkState& state = links_[link];
+  if (state.size == state.room) {
+    std::vector<LinkEntry>& storage = link_storage_[link];
+    storage.resize(std::max<std::size_t>(4, 2 * storage.size()));
+    state.entries = storage.data();
+    state.room = static_cast<std::uint32_t>(storage.size());
+  }
+  state.entries[state.size++] = entry;
 }
 
 void MaxMinSolver::check_path(std::span<const std::uint32_t> links) const {
@@ -87,8 +95,8 @@ void MaxMinSolver::place(std::uint32_t flow, std::span<const std::uint32_t> link
   for (std::uint32_t k = 0; k < length; ++k) {
     const std::uint32_t link = links[k];
     path_pool_[offset + k] = link;
-    entry_pos_[offset + k] = static_cast<std::uint32_t>(link_flows_[link].size());
-    link_flows_[link].push_back({flow, unsolved.link, unsolved.share});
+    entry_pos_[offset + k] = links_[link].size;
+    append(link, {flow, unsolved.link, unsolved.share});
   }
   flows_[flow].path_offset = offset;
   flows_[flow].path_length = length;
@@ -104,11 +112,12 @@ void MaxMinSolver::remove_flow(FlowId id) {
   FlowState& state = flows_[flow];
   for (std::uint32_t k = 0; k < state.path_length; ++k) {
     const std::uint32_t link = path_pool_[state.path_offset + k];
-    LinkEntry* const entry = link_flows_[link].data() + entry_pos_[state.path_offset + k];
+    LinkState& link_state = links_[link];
+    LinkEntry* const entry = link_state.entries + entry_pos_[state.path_offset + k];
     DSIM_CHECK(entry->flow == flow, "flow {} lost its entry on link {}", flow, link);
     if (before(entry->level(), removed_level_)) removed_level_ = entry->level();
     entry->flow = npos;
-    ++dead_[link];
+    ++link_state.dead;
     dirty_links_.push_back(link);
   }
   if (free_blocks_.size() <= state.path_length) free_blocks_.resize(state.path_length + 1);
@@ -159,7 +168,7 @@ double MaxMinSolver::share_after(double remaining, std::size_t unfixed, std::uin
 // unfixed at L* links R to the rest, whose steps at or above L* are unchanged (none of their links changed). So
 // re-filling R from the restored state and keeping everything else gives E' exactly; R's new entries, all above
 // every level below L*, are appended in filling order and keep each list sorted.
-std::span<const FlowId> MaxMinSolver::solve() {
+std::span<const MaxMinSolver::Change> MaxMinSolver::solve() {
   changed_.clear();
   if (dirty_flows_.empty() && dirty_links_.empty()) {
     local_flows_.clear();
@@ -167,7 +176,7 @@ std::span<const FlowId> MaxMinSolver::solve() {
     return changed_;
   }
   if (++epoch_ == 0) {  // wrapped after 2^32 solves: forget every old mark
-    std::fill(link_mark_.begin(), link_mark_.end(), 0);
+    for (LinkState& state : links_) state.mark = 0;
     for (FlowState& state : flows_) state.mark = 0;
     epoch_ = 1;
   }
@@ -175,16 +184,16 @@ std::span<const FlowId> MaxMinSolver::solve() {
   collect_refill();
   fill();
   for (const std::uint32_t link : component_links_) {
-    DSIM_CHECK(link_fill_[link].written == link_flows_[link].size(), "link {} re-filled {} of {} entries", link,
-               link_fill_[link].written, link_flows_[link].size());
+    DSIM_CHECK(links_[link].written == links_[link].size, "link {} re-filled {} of {} entries", link,
+               links_[link].written, links_[link].size);
   }
   for (std::size_t local = 0; local < local_flows_.size(); ++local) {
     const std::uint32_t flow = local_flows_[local].flow;
-    const double before_rate = rate_[flow];
+    double& rate = rate_[flow];
     const double after = local_share_[local];
-    if (std::abs(after - before_rate) > rate_tolerance * std::max(after, before_rate)) {
-      rate_[flow] = after;
-      changed_.push_back(FlowId(flow));
+    if (std::abs(after - rate) > rate_tolerance * std::max(after, rate)) {
+      rate = after;
+      changed_.push_back({FlowId(flow), after});
     }
   }
   // In the order the re-fill reached the flows, which depends only on the calls made (not sorted: sorting cost as
@@ -194,14 +203,15 @@ std::span<const FlowId> MaxMinSolver::solve() {
 
 // The lowest level whose step an added flow on `link` can change (see solve), or `bound` if that is lower. Every
 // tombstone is at or above removed_level_ >= bound, so the groups passed here have none, and the live flows after
-// position pos number size - pos - dead_. The link has at least one live unsolved flow, so that count is > 0. A
+// position pos number size - pos - dead. The link has at least one live unsolved flow, so that count is > 0. A
 // tombstone or an unsolved flow next ends the scan, both being at or above bound.
 MaxMinSolver::Level MaxMinSolver::added_link_threshold(std::uint32_t link, Level bound) const {
-  const std::vector<LinkEntry>& list = link_flows_[link];
-  const std::size_t size = list.size();
+  const LinkState& state = links_[link];
+  const LinkEntry* const list = state.entries;
+  const std::size_t size = state.size;
   std::size_t pos = 0;
   double remaining = capacity_[link];
-  double share = remaining / static_cast<double>(size - dead_[link]);
+  double share = remaining / static_cast<double>(size - state.dead);
   while (true) {
     const Level candidate{share, link};
     const Level next = list[pos].level();
@@ -211,7 +221,7 @@ MaxMinSolver::Level MaxMinSolver::added_link_threshold(std::uint32_t link, Level
       remaining -= next.share;
       ++pos;
     } while (pos < size && list[pos].level_share == next.share && list[pos].level_link == next.link);
-    share = share_after(remaining, size - pos - dead_[link], link, next);
+    share = share_after(remaining, size - pos - state.dead, link, next);
   }
 }
 
@@ -227,8 +237,8 @@ void MaxMinSolver::collect_refill() {
   component_links_.clear();
   heap_.clear();
   const auto reach_link = [this](std::uint32_t link) {
-    if (link_mark_[link] == epoch_) return;
-    link_mark_[link] = epoch_;
+    if (links_[link].mark == epoch_) return;
+    links_[link].mark = epoch_;
     component_links_.push_back(link);
   };
   for (const std::uint32_t flow : dirty_flows_) {
@@ -249,9 +259,10 @@ void MaxMinSolver::collect_refill() {
   std::size_t pooled = 0;
   for (std::size_t i = 0; i < component_links_.size(); ++i) {
     const std::uint32_t link = component_links_[i];
-    std::vector<LinkEntry>& list = link_flows_[link];
-    pool_begin_[link] = static_cast<std::uint32_t>(pooled);
-    std::size_t cut = list.size();
+    LinkState& link_state = links_[link];
+    const LinkEntry* const list = link_state.entries;
+    link_state.pool_begin = static_cast<std::uint32_t>(pooled);
+    std::size_t cut = link_state.size;
     for (; cut > 0 && !before(list[cut - 1].level(), from); --cut) {
       const std::uint32_t flow = list[cut - 1].flow;
       if (flow == npos) continue;
@@ -269,17 +280,15 @@ void MaxMinSolver::collect_refill() {
       }
       pool_[pooled++] = state.local;
     }
-    pool_end_[link] = static_cast<std::uint32_t>(pooled);
-    const std::size_t unfixed = pool_end_[link] - pool_begin_[link];
-    dead_[link] = 0;
+    link_state.pool_end = static_cast<std::uint32_t>(pooled);
+    const std::size_t unfixed = link_state.pool_end - link_state.pool_begin;
+    link_state.dead = 0;
     double remaining = capacity_[link];
     for (std::size_t j = 0; j < cut; ++j) remaining -= list[j].level_share;
-    list.resize(cut + unfixed);
-    LinkFill& fill_state = link_fill_[link];
-    fill_state.remaining = remaining;
-    fill_state.entries = list.data();
-    fill_state.written = static_cast<std::uint32_t>(cut);
-    fill_state.unfixed = static_cast<std::uint32_t>(unfixed);
+    link_state.size = static_cast<std::uint32_t>(cut + unfixed);  // tombstones go: no more than it had
+    link_state.remaining = remaining;
+    link_state.written = static_cast<std::uint32_t>(cut);
+    link_state.unfixed = static_cast<std::uint32_t>(unfixed);
     if (unfixed == 0) continue;
     heap_push(link, cut == 0 ? remaining / static_cast<double>(unfixed)
                              : share_after(remaining, unfixed, link, list[cut - 1].level()));
@@ -293,10 +302,10 @@ void MaxMinSolver::collect_refill() {
 // compiler reload the other members' data pointers.
 void MaxMinSolver::fill() {
   if (step_ > npos - component_links_.size()) {  // the step counter would wrap: forget every old step
-    for (LinkFill& state : link_fill_) state.touched = 0;
+    for (LinkState& state : links_) state.touched = 0;
     step_ = 0;
   }
-  LinkFill* const links = link_fill_.data();
+  LinkState* const links = links_.data();
   const LocalFlow* const flows = local_flows_.data();
   const std::uint32_t* const paths = local_links_.data();
   double* const new_share = local_share_.data();
@@ -305,24 +314,24 @@ void MaxMinSolver::fill() {
   while (!heap_.empty()) {
     // A stale key is below the link's share: raise it and sift it down until the top is current. The top is then
     // the least (share, link) of all links, exactly as with keys updated on every change.
-    while (heap_[0].key != share_[heap_[0].link]) {
-      heap_[0].key = share_[heap_[0].link];
+    while (heap_[0].key != links[heap_[0].link].share) {
+      heap_[0].key = links[heap_[0].link].share;
       heap_sift_down(0);
     }
     const std::uint32_t bottleneck = heap_[0].link;
-    const double share = share_[bottleneck];
+    const double share = links[bottleneck].share;
     heap_remove(bottleneck);
     const std::uint32_t step = ++step_;
     touched_.clear();
-    const std::uint32_t end = pool_end_[bottleneck];
-    for (std::uint32_t i = pool_begin_[bottleneck]; i < end; ++i) {
+    const std::uint32_t end = links[bottleneck].pool_end;
+    for (std::uint32_t i = links[bottleneck].pool_begin; i < end; ++i) {
       const std::uint32_t local = pool[i];
       if (new_share[local] != unsolved.share) continue;  // fixed earlier in this fill
       new_share[local] = share;
       const LocalFlow& flow = flows[local];
       for (std::uint32_t k = flow.path_begin; k < flow.path_end; ++k) {
         const std::uint32_t link = paths[k];
-        LinkFill& state = links[link];
+        LinkState& state = links[link];
         state.remaining -= share;
         entry_pos[flow.path_offset + (k - flow.path_begin)] = state.written;
         state.entries[state.written++] = {flow.flow, bottleneck, share};
@@ -339,13 +348,13 @@ void MaxMinSolver::fill() {
     // leaves the key stale (the common case, no sift); one that went down is sifted up now.
     const Level level{share, bottleneck};
     for (const std::uint32_t link : touched_) {
-      const LinkFill& state = links[link];
+      LinkState& state = links[link];
       if (state.unfixed == 0) {
         heap_remove(link);
         continue;
       }
       const double updated = share_after(state.remaining, state.unfixed, link, level);
-      share_[link] = updated;
+      state.share = updated;
       if (updated < heap_[state.heap_pos].key) {
         heap_[state.heap_pos].key = updated;
         heap_sift_up(state.heap_pos);
@@ -355,8 +364,8 @@ void MaxMinSolver::fill() {
 }
 
 void MaxMinSolver::heap_push(std::uint32_t link, double share) {
-  share_[link] = share;
-  link_fill_[link].heap_pos = static_cast<std::uint32_t>(heap_.size());
+  links_[link].share = share;
+  links_[link].heap_pos = static_cast<std::uint32_t>(heap_.size());
   heap_.push_back({share, link});
 }
 
@@ -367,11 +376,11 @@ void MaxMinSolver::heap_sift_up(std::size_t pos) {
     const std::size_t parent = (pos - 1) / 2;
     if (!before(key, Level{heap_[parent].key, heap_[parent].link})) break;
     heap_[pos] = heap_[parent];
-    link_fill_[heap_[pos].link].heap_pos = static_cast<std::uint32_t>(pos);
+    links_[heap_[pos].link].heap_pos = static_cast<std::uint32_t>(pos);
     pos = parent;
   }
   heap_[pos] = entry;
-  link_fill_[entry.link].heap_pos = static_cast<std::uint32_t>(pos);
+  links_[entry.link].heap_pos = static_cast<std::uint32_t>(pos);
 }
 
 void MaxMinSolver::heap_sift_down(std::size_t pos) {
@@ -387,21 +396,21 @@ void MaxMinSolver::heap_sift_down(std::size_t pos) {
     }
     if (!before(Level{heap_[child].key, heap_[child].link}, key)) break;
     heap_[pos] = heap_[child];
-    link_fill_[heap_[pos].link].heap_pos = static_cast<std::uint32_t>(pos);
+    links_[heap_[pos].link].heap_pos = static_cast<std::uint32_t>(pos);
     pos = child;
   }
   heap_[pos] = entry;
-  link_fill_[entry.link].heap_pos = static_cast<std::uint32_t>(pos);
+  links_[entry.link].heap_pos = static_cast<std::uint32_t>(pos);
 }
 
 void MaxMinSolver::heap_remove(std::uint32_t link) {
-  const std::size_t pos = link_fill_[link].heap_pos;
-  link_fill_[link].heap_pos = npos;
+  const std::size_t pos = links_[link].heap_pos;
+  links_[link].heap_pos = npos;
   const HeapEntry last = heap_.back();
   heap_.pop_back();
   if (pos == heap_.size()) return;
   heap_[pos] = last;
-  link_fill_[last.link].heap_pos = static_cast<std::uint32_t>(pos);
+  links_[last.link].heap_pos = static_cast<std::uint32_t>(pos);
   if (pos > 0 && before(Level{last.key, last.link}, Level{heap_[(pos - 1) / 2].key, heap_[(pos - 1) / 2].link})) {
     heap_sift_up(pos);
   } else {

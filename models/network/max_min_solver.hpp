@@ -65,10 +65,15 @@ class MaxMinSolver {
   // Removes an active flow; its id may be handed out again by add_flow.
   void remove_flow(FlowId flow);
 
+  // A flow whose rate a solve changed, and its new rate (bytes/s).
+  struct Change {
+    FlowId flow;
+    double rate;
+  };
   // Re-fills what the changes since the last solve can affect and returns the active flows whose rate changed
   // (every flow added since, plus those whose rate moved by more than rate_tolerance), each once, in an order that
   // depends only on the calls made. The span is valid until the next call that changes the solver.
-  std::span<const FlowId> solve();
+  std::span<const Change> solve();
 
   // The flow's rate in bytes/s as of the last solve (0 for a flow added since).
   double rate(FlowId flow) const;
@@ -108,15 +113,22 @@ class MaxMinSolver {
     double level_share;
     Level level() const { return {level_share, level_link}; }
   };
-  // A link's state during a fill in one 32-byte record, so that taking a flow's share off a link touches one cache
-  // line here and one at the end of the link's list.
-  struct alignas(32) LinkFill {
-    double remaining;        // capacity not yet given to fixed flows
-    LinkEntry* entries;      // link_flows_[link].data(), sized for the fill; entries [0, written) are final
-    std::uint32_t written;
-    std::uint32_t unfixed;   // flows on the link not yet fixed
-    std::uint32_t touched;   // the last filling step that touched the link
-    std::uint32_t heap_pos;  // position in heap_, or npos
+  // Everything kept of one link, in one cache line: a re-fill visits each of its links several times (collecting,
+  // filling, sifting) in no useful order, and a flow's start and end visit its links' lists.
+  struct alignas(64) LinkState {
+    LinkEntry* entries;        // the flow list, sorted by level (see LinkEntry): link_storage_[link].data()
+    std::uint32_t size;        // entries in the list, tombstones included
+    std::uint32_t room;        // entries the storage holds
+    double remaining;          // during a fill: capacity not yet given to fixed flows
+    double share;              // during a fill: share_after(remaining, unfixed), the heap's key when current
+    std::uint32_t written;     // during a fill: entries [0, written) are final
+    std::uint32_t unfixed;     // during a fill: flows on the link not yet fixed
+    std::uint32_t touched;     // the last filling step that touched the link
+    std::uint32_t heap_pos;    // position in heap_, or npos
+    std::uint32_t pool_begin;  // the link's unfixed flows at the re-fill level, as local indices:
+    std::uint32_t pool_end;    // pool_[pool_begin, pool_end)
+    std::uint32_t mark;        // epoch_ when a solve reached the link
+    std::uint32_t dead;        // tombstones in the list
   };
   // A flow of the re-fill, by its index in local_flows_ (its local index, in the order collect_refill reached it):
   // its id and its path's copy, local_links_[path_begin, path_end). The fill reads these dense copies, not the
@@ -128,7 +140,7 @@ class MaxMinSolver {
     std::uint32_t path_offset;  // the flow's path in path_pool_, where the fill records its entries' positions
   };
   struct HeapEntry {
-    double key;  // the link's share when last sifted; never above share_[link] (a stale key is refreshed at the top)
+    double key;  // the link's share when last sifted; never above its share (a stale key is refreshed at the top)
     std::uint32_t link;
   };
 
@@ -136,6 +148,7 @@ class MaxMinSolver {
   static double share_after(double remaining, std::size_t unfixed, std::uint32_t link, Level step);
   bool is_active(FlowId id) const { return id.index() < flows_.size() && flows_[id.index()].path_length != 0; }
   void check_path(std::span<const std::uint32_t> links) const;
+  void append(std::uint32_t link, LinkEntry entry);
   void place(std::uint32_t flow, std::span<const std::uint32_t> links);
   Level added_link_threshold(std::uint32_t link, Level bound) const;
   void collect_refill();
@@ -147,8 +160,8 @@ class MaxMinSolver {
 
   // Links.
   std::vector<double> capacity_;
-  std::vector<std::vector<LinkEntry>> link_flows_;  // sorted by level, see LinkEntry
-  std::vector<std::uint32_t> dead_;                 // tombstones in link_flows_
+  std::vector<LinkState> links_;
+  std::vector<std::vector<LinkEntry>> link_storage_;  // each list's storage; its size() is LinkState::room
 
   // Flows, indexed by FlowId: state and rate last reported. Freed path blocks are kept per length.
   std::vector<FlowState> flows_;
@@ -169,12 +182,7 @@ class MaxMinSolver {
 
   // Per-solve scratch, sized to links or flows once and reused; a mark equal to epoch_ means "set in this solve".
   std::uint32_t epoch_ = 0;
-  std::vector<std::uint32_t> link_mark_;   // link is re-filled
-  std::uint32_t step_ = 0;                 // filling steps taken, for LinkFill::touched
-  std::vector<LinkFill> link_fill_;
-  std::vector<double> share_;              // the link's fair share, share_after(remaining, unfixed)
-  std::vector<std::uint32_t> pool_begin_;  // the link's unfixed flows at the re-fill level, as local indices:
-  std::vector<std::uint32_t> pool_end_;    // pool_[begin, end)
+  std::uint32_t step_ = 0;                 // filling steps taken, for LinkState::touched
   std::vector<std::uint32_t> pool_;
   std::vector<HeapEntry> heap_;            // links with unfixed flows, min (key, link) first
   std::vector<std::uint32_t> component_links_;
@@ -182,7 +190,7 @@ class MaxMinSolver {
   std::vector<std::uint32_t> local_links_;
   std::vector<double> local_share_;        // by local index: the new rate, or infinity while not fixed
   std::vector<std::uint32_t> touched_;
-  std::vector<FlowId> changed_;
+  std::vector<Change> changed_;
 };
 
 }  // namespace dsim::models::network

@@ -25,8 +25,13 @@ using Path = std::vector<std::uint32_t>;
 Approx rate_of(double bytes_per_s) { return Approx(bytes_per_s).epsilon(1e-12); }
 
 // solve() reports the changed flows in no particular order: compare them sorted.
-std::vector<FlowId> ids(std::span<const FlowId> span) {
-  std::vector<FlowId> sorted(span.begin(), span.end());
+// The changed flows, sorted; each change's rate must be what rate() reports.
+std::vector<FlowId> ids(const MaxMinSolver& solver, std::span<const MaxMinSolver::Change> changes) {
+  std::vector<FlowId> sorted;
+  for (const MaxMinSolver::Change& change : changes) {
+    CHECK(change.rate == solver.rate(change.flow));
+    sorted.push_back(change.flow);
+  }
   std::sort(sorted.begin(), sorted.end());
   return sorted;
 }
@@ -65,12 +70,12 @@ TEST_CASE("max-min: one link shared by two flows and then by three gives each an
   const Path path{link};
   const FlowId a = solver.add_flow(path);
   const FlowId b = solver.add_flow(path);
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{a, b});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{a, b});
   CHECK(solver.rate(a) == rate_of(30e9));
   CHECK(solver.rate(b) == rate_of(30e9));
   const FlowId c = solver.add_flow(path);
   CHECK(solver.rate(c) == 0.0);
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{a, b, c});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{a, b, c});
   for (const FlowId flow : {a, b, c}) CHECK(solver.rate(flow) == rate_of(20e9));
   CHECK(solver.active_flows() == 3);
 }
@@ -120,7 +125,7 @@ TEST_CASE("max-min: a flow leaving frees its bandwidth for the flows that shared
   solver.solve();
   solver.remove_flow(f1);
   CHECK(solver.active_flows() == 3);
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{f2, f3, f4});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{f2, f3, f4});
   CHECK(solver.rate(f2) == rate_of(10e9));
   CHECK(solver.rate(f3) == rate_of(10e9));
   CHECK(solver.rate(f4) == rate_of(10e9));
@@ -143,7 +148,7 @@ TEST_CASE("max-min: a change in one component neither recomputes nor reports the
   CHECK(solver.last_component_flows() == 4);
 
   const FlowId e = solver.add_flow(Path{l1});
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{c, d, e});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{c, d, e});
   CHECK(solver.last_component_flows() == 3);
   CHECK(solver.last_component_links() == 1);
   CHECK(solver.rate(a) == rate_of(6e9));
@@ -151,13 +156,13 @@ TEST_CASE("max-min: a change in one component neither recomputes nor reports the
   CHECK(solver.rate(e) == rate_of(4e9));
 
   solver.remove_flow(e);
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{c, d});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{c, d});
   CHECK(solver.last_component_flows() == 2);
   CHECK(solver.rate(d) == rate_of(6e9));
 
   const FlowId lone = solver.add_flow(Path{l2});
   CHECK(lone == e);  // ids are reused, most recently freed first
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{lone});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{lone});
   CHECK(solver.last_component_flows() == 1);
   CHECK(solver.rate(lone) == rate_of(12e9));
   CHECK(solver.rate(b) == rate_of(6e9));
@@ -302,7 +307,7 @@ TEST_CASE("max-min: the incremental solver agrees with the full-recompute oracle
 
       before.clear();
       for (const FlowId flow : active) before[flow.value()] = solver.rate(flow);
-      const std::vector<FlowId> changed = ids(solver.solve());
+      const std::vector<FlowId> changed = ids(solver, solver.solve());
       ++solves;
       const std::map<std::uint32_t, double> expected = oracle.solve();
       REQUIRE(expected.size() == active.size());
@@ -344,7 +349,7 @@ TEST_CASE("max-min: removing the flow fixed at the highest level re-fills that l
   const double f1_before = solver.rate(system.f1);
   const double f2_before = solver.rate(system.f2);
   solver.remove_flow(system.f4);
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{system.f3});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{system.f3});
   CHECK(solver.last_component_flows() == 1);
   CHECK(solver.last_component_links() == 1);
   CHECK(solver.rate(system.f3) == rate_of(25e9));
@@ -358,7 +363,7 @@ TEST_CASE("max-min: removing the flow fixed at the lowest level re-fills every f
   TwoBottlenecks system;
   MaxMinSolver& solver = system.solver;
   solver.remove_flow(system.f1);
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{system.f2, system.f3, system.f4});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{system.f2, system.f3, system.f4});
   CHECK(solver.last_component_flows() == 3);
   CHECK(solver.last_component_links() == 2);
   for (const FlowId flow : {system.f2, system.f3, system.f4}) CHECK(solver.rate(flow) == rate_of(10e9));
@@ -372,7 +377,7 @@ TEST_CASE("max-min: a flow joining above the lowest level re-fills only the flow
   MaxMinSolver& solver = system.solver;
   const double f2_before = solver.rate(system.f2);
   const FlowId f5 = solver.add_flow(Path{system.b});
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{system.f3, system.f4, f5});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{system.f3, system.f4, f5});
   CHECK(solver.last_component_flows() == 3);
   CHECK(solver.last_component_links() == 1);
   for (const FlowId flow : {system.f3, system.f4, f5}) CHECK(solver.rate(flow) == rate_of(25e9 / 3.0));
@@ -400,7 +405,7 @@ TEST_CASE("max-min: a flow leaving and one joining the same link in one solve re
   MaxMinSolver& solver = system.solver;
   solver.remove_flow(system.f4);
   const FlowId f5 = solver.add_flow(Path{system.b});
-  CHECK(ids(solver.solve()) == std::vector<FlowId>{f5});
+  CHECK(ids(solver, solver.solve()) == std::vector<FlowId>{f5});
   CHECK(solver.last_component_flows() == 2);
   CHECK(solver.rate(f5) == rate_of(12.5e9));
   CHECK(solver.rate(system.f3) == rate_of(12.5e9));
@@ -468,7 +473,7 @@ TEST_CASE("max-min: partial re-fills agree with the oracle and with a fresh solv
       }
       before.clear();
       for (const auto& [id, path] : paths) before[id] = solver.rate(FlowId(id));
-      const std::vector<FlowId> changed = ids(solver.solve());
+      const std::vector<FlowId> changed = ids(solver, solver.solve());
       ++solves;
       if (solver.last_component_flows() < paths.size()) ++partial;
 

@@ -182,7 +182,7 @@ void run_scenario(const Options& options, std::string_view scenario) {
     const double cpu_start = thread_cpu_seconds();
     solver.remove_flow(active[victim]);
     active[victim] = solver.add_flow(arriving[i]);
-    const std::span<const FlowId> rates_changed = solver.solve();
+    const auto rates_changed = solver.solve();
     cpu_s += thread_cpu_seconds() - cpu_start;
     const double reshare_s = seconds_since(start);
     loop_s += reshare_s;
@@ -193,7 +193,7 @@ void run_scenario(const Options& options, std::string_view scenario) {
       if (slot_of.size() <= active[victim].index()) slot_of.resize(active[victim].index() + 1);
       slot_of[active[victim].index()] = victim;
       transfers.bytes_left[victim] = random_size_bytes(sizes);
-      for (const FlowId flow : rates_changed) transfers.rate[slot_of[flow.index()]] = solver.rate(flow);
+      for (const auto& change : rates_changed) transfers.rate[slot_of[change.flow.index()]] = change.rate;
     }
   }
   const double n = static_cast<double>(options.reshares);
