@@ -125,10 +125,11 @@ Cluster::Cluster(const ClusterSpec& spec)
 //    leaves to the PCIe switch: those pairs carry the same flows, and the narrower covers the wider;
 //  - with NVLink, a GPU's link into its PCIe switch carries only its RDMA sends (inside a node flows take NVLink),
 //    always out of the NIC nic_of() gives it (PXN first moves the data to the GPU whose NIC is on the right plane),
-//    so that NIC's uplink covers it if no wider. Without NVLink, flows inside a node use the PCIe link too.
+//    so that NIC's uplink covers it if no wider. Without NVLink, flows inside a node use the PCIe link too;
+//  - likewise, with NVLink a GPU's link down from its PCIe switch carries the RDMA arriving through its own NIC, and
+//    host memory reads (host_to_gpu): among routes between GPUs only, that NIC's downlink covers it.
 // A link covers another only when it is narrower, or as wide with a smaller id: following covers strictly descends
 // in (capacity, id), so chains end, at a link that covers nothing more and lies on every route of the first.
-// A GPU's link down from its PCIe switch is not covered: host memory reads reach the GPU on it without a NIC.
 void Cluster::find_covering_links() {
   covering_.assign(links_.size(), LinkId());
   const auto narrower = [this](LinkId a, LinkId b) {
@@ -137,19 +138,27 @@ void Cluster::find_covering_links() {
     return ca < cb || (ca == cb && a < b);
   };
   // flows(a) is a subset of flows(b); `same` when the two sets are equal, so that either may cover the other.
-  const auto cover = [&](LinkId a, LinkId b, bool same) {
+  const auto cover = [&](std::vector<LinkId>& covering, LinkId a, LinkId b, bool same) {
     if (narrower(b, a)) {
-      covering_[a.index()] = b;
+      covering[a.index()] = b;
     } else if (same) {
-      covering_[b.index()] = a;
+      covering[b.index()] = a;
     }
   };
   for (std::size_t n = 0; n < nic_uplink_.size(); ++n) {
-    cover(nic_pcie_down_[n], nic_uplink_[n], true);
-    cover(nic_pcie_up_[n], nic_downlink_[n], true);
+    cover(covering_, nic_pcie_down_[n], nic_uplink_[n], true);
+    cover(covering_, nic_pcie_up_[n], nic_downlink_[n], true);
   }
+  if (spec_.node.nvlink.present()) {
+    for (std::uint32_t g = 0; g < gpu_pcie_up_.size(); ++g) {
+      cover(covering_, gpu_pcie_up_[g], nic_uplink_[nic_of(GpuId(g))], false);
+    }
+  }
+  covering_gpu_to_gpu_ = covering_;
   if (!spec_.node.nvlink.present()) return;
-  for (std::uint32_t g = 0; g < gpu_pcie_up_.size(); ++g) cover(gpu_pcie_up_[g], nic_uplink_[nic_of(GpuId(g))], false);
+  for (std::uint32_t g = 0; g < gpu_pcie_down_.size(); ++g) {
+    cover(covering_gpu_to_gpu_, gpu_pcie_down_[g], nic_downlink_[nic_of(GpuId(g))], false);
+  }
 }
 
 LinkId Cluster::add_link(Vertex from, Vertex to, LinkKind kind, Bandwidth capacity, double efficiency, Time latency) {

@@ -75,12 +75,16 @@ class Cluster {
   // Host memory to a GPU over the PCIe switch (KV-cache offload reads).
   Route host_to_gpu(GpuId gpu) const;
 
-  // A link whose capacity can never limit a flow, or an invalid id: every route (of route() or host_to_gpu()) that
-  // crosses `link` also crosses the returned link, whose effective capacity is no larger (equal only when its id is
-  // smaller). Such a link's constraint is implied by the other's, so leaving it out of bandwidth sharing changes no
-  // fair share; a flow-level model that does so shares bandwidth over shorter paths. Following the returned links
-  // always ends at a link that can limit, and that link is on every route crossing the first.
-  LinkId covering_link(LinkId link) const { return covering_[link.index()]; }
+  // The routes a covering holds for: all of them, or those of route() only, when no flow reads host memory.
+  enum class Routes : std::uint8_t { all, gpu_to_gpu };
+  // A link whose capacity can never limit a flow, or an invalid id: every route of the set that crosses `link` also
+  // crosses the returned link, whose effective capacity is no larger (equal only when its id is smaller). Such a
+  // link's constraint is implied by the other's, so leaving it out of bandwidth sharing changes no fair share; a
+  // flow-level model that does so shares bandwidth over shorter paths. Following the returned links always ends at
+  // a link that can limit, and that link is on every route crossing the first.
+  LinkId covering_link(LinkId link, Routes routes = Routes::all) const {
+    return (routes == Routes::all ? covering_ : covering_gpu_to_gpu_)[link.index()];
+  }
 
  private:
 
@@ -109,7 +113,8 @@ class Cluster {
   // Switch-to-switch cables out of each fabric switch, sorted by neighbour: (neighbour, link) pairs in CSR form.
   std::vector<std::uint32_t> cable_begin_;
   std::vector<std::pair<std::uint32_t, LinkId>> cables_;
-  std::vector<LinkId> covering_;  // by link: see covering_link
+  std::vector<LinkId> covering_;              // by link: see covering_link, for every route
+  std::vector<LinkId> covering_gpu_to_gpu_;   // the same for routes between GPUs
 };
 
 }  // namespace dsim::topology

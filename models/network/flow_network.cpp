@@ -8,8 +8,13 @@
 
 namespace dsim::models::network {
 
-FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads, double completion_tolerance)
-    : cluster_(cluster), overheads_(overheads), tolerance_(completion_tolerance), link_bytes_(cluster.links().size(), 0) {
+FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads, double completion_tolerance,
+                         topology::Cluster::Routes routes)
+    : cluster_(cluster),
+      overheads_(overheads),
+      tolerance_(completion_tolerance),
+      routes_(routes),
+      link_bytes_(cluster.links().size(), 0) {
   DSIM_CHECK(completion_tolerance >= 0 && completion_tolerance < 1, "completion tolerance {} outside [0, 1)",
              completion_tolerance);
   // Covered links take no part in sharing (Cluster::covering_link: their constraint is implied), but keep their
@@ -18,7 +23,7 @@ FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads over
   shares_.reserve(links.size());
   for (std::size_t i = 0; i < links.size(); ++i) {
     solver_.add_link(links[i].effective_capacity().Bps());
-    shares_.push_back(!cluster.covering_link(LinkId(static_cast<LinkId::Value>(i))).valid());
+    shares_.push_back(!cluster.covering_link(LinkId(static_cast<LinkId::Value>(i)), routes).valid());
   }
 }
 
@@ -40,6 +45,8 @@ void FlowNetwork::release_limit(LimitId limit) {
 }
 
 FlowId FlowNetwork::start_flow(const FlowRequest& request) {
+  DSIM_CHECK(request.source == FlowSource::gpu || routes_ == topology::Cluster::Routes::all,
+             "a host memory read on a network built for flows between GPUs only");
   // The ECMP key is the start sequence (what the id was before ids were reused), so routes do not depend on reuse.
   RoutedFlow& routed = routed_;
   route_and_count(cluster_, overheads_, request, FlowId(started_++), link_bytes_, routed);

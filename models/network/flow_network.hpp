@@ -31,8 +31,11 @@ namespace dsim::models::network {
 
 class FlowNetwork final : public NetworkModel {
  public:
+  // `routes`: gpu_to_gpu promises that no flow reads host memory (a start_flow that does is an internal error), which
+  // lets more links drop out of the sharing (Cluster::covering_link).
   explicit FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads = {},
-                       double completion_tolerance = 0.0);
+                       double completion_tolerance = 0.0,
+                       topology::Cluster::Routes routes = topology::Cluster::Routes::all);
 
   LimitId add_limit(Bandwidth capacity) override;
   void release_limit(LimitId limit) override;
@@ -77,6 +80,7 @@ class FlowNetwork final : public NetworkModel {
   const topology::Cluster& cluster_;
   MessageOverheads overheads_;
   double tolerance_;
+  topology::Cluster::Routes routes_;
   std::vector<bool> shares_;                // by link: false for a link another covers (Cluster::covering_link)
   std::vector<std::uint32_t> limit_links_;  // solver link of each LimitId
   std::vector<double> limit_capacity_;      // by LimitId

@@ -32,7 +32,9 @@ constexpr double endless_seconds = 1000.0;
 // Runs `plan` on a fresh network beside every GPU's host reads at `host_read` each; fills the timing fields.
 CommKernelResult time_plan(const scenario::Scenario& scenario, const topology::Cluster& cluster,
                            const mc::CommPlan& plan, const std::vector<GpuId>& group, Bandwidth host_read) {
-  const auto network = make_network(scenario.models, cluster);
+  const auto network = make_network(scenario.models, cluster,
+                                    host_read.Bps() > 0 ? topology::Cluster::Routes::all
+                                                        : topology::Cluster::Routes::gpu_to_gpu);
   mc::PlanRunner runner(*network);
   mc::CommPlan background;
   const Bytes endless(static_cast<std::uint64_t>(host_read.Bps() * endless_seconds));

@@ -8,11 +8,12 @@
 namespace dsim::run {
 
 std::unique_ptr<models::network::NetworkModel> make_network(const scenario::ModelsSpec& models,
-                                                            const topology::Cluster& cluster) {
+                                                            const topology::Cluster& cluster,
+                                                            topology::Cluster::Routes routes) {
   switch (models.network) {
     case scenario::NetworkModelKind::flow:
       return std::make_unique<models::network::FlowNetwork>(cluster, models.message_overheads,
-                                                            models.completion_tolerance);
+                                                            models.completion_tolerance, routes);
     case scenario::NetworkModelKind::simple:
       return std::make_unique<models::network::SimpleNetwork>(cluster, models.message_overheads);
   }

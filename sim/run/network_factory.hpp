@@ -10,7 +10,10 @@
 
 namespace dsim::run {
 
+// `routes`: gpu_to_gpu when no flow will read host memory (replays of step traces), which lets the flow model share
+// bandwidth over fewer links; all when some may (dsim comm's background host reads).
 std::unique_ptr<models::network::NetworkModel> make_network(const scenario::ModelsSpec& models,
-                                                            const topology::Cluster& cluster);
+                                                            const topology::Cluster& cluster,
+                                                            topology::Cluster::Routes routes);
 
 }  // namespace dsim::run

@@ -54,7 +54,8 @@ RunOutput Simulation::run() const {
   RunOutput out = generate();
   const scenario::WorkloadSpec& workload = scenario_.workload;
   const auto replay_start = std::chrono::steady_clock::now();
-  const auto network = make_network(scenario_.models, cluster_);
+  // A step trace's calls and transfers run between GPUs; nothing in a replay reads host memory.
+  const auto network = make_network(scenario_.models, cluster_, topology::Cluster::Routes::gpu_to_gpu);
   replay::CallPlannerOptions options;
   options.router = workload.router;
   options.redundant_experts = workload.redundant_experts;

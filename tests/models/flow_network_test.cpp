@@ -244,19 +244,22 @@ TEST_CASE("flow network: bytes are conserved: each flow's rate integrates to its
 
 TEST_CASE("flow network: leaving covered links out of the sharing changes no flow's rate", "[models]") {
   // 8 nodes x 4 GPUs on a 4-plane fat-tree of radix 8 (PXN moves cross-plane flows over NVLink first), 150 random
-  // flows (fixed seed 17), one in ten from host memory. The network shares bandwidth without the links another link
-  // covers (Cluster::covering_link); the oracle fills every link of every full route. The rates must agree, both when
-  // the NIC port covers the PCIe legs and when narrower PCIe legs cover the NIC port, with and without NVLink.
+  // flows (fixed seed 17), one in ten from host memory unless the network is built for flows between GPUs only. The
+  // network shares bandwidth without the links another link covers (Cluster::covering_link); the oracle fills every
+  // link of every full route. The rates must agree, both when the NIC port covers the PCIe legs and when narrower
+  // PCIe legs cover the NIC port, with and without NVLink and host reads.
   topology::ClusterSpec spec = dsim::testing::small_cluster();
   spec.nodes = 8;
   spec.fabric.kind = topology::FabricKind::multi_plane_fat_tree;
   spec.fabric.radix = 8;
   spec.fabric.planes = 4;
+  auto routes = topology::Cluster::Routes::all;
   SECTION("NIC narrower than PCIe") {}
+  SECTION("NIC narrower than PCIe, flows between GPUs only") { routes = topology::Cluster::Routes::gpu_to_gpu; }
   SECTION("PCIe narrower than the NIC") { spec.node.pcie.bandwidth = units::GBps(32); }
   SECTION("no NVLink") { spec.node.nvlink = {}; }
   const topology::Cluster cluster(spec);
-  FlowNetwork network(cluster);
+  FlowNetwork network(cluster, {}, 0.0, routes);
   testing::MaxMinOracle oracle;
   for (const auto& link : cluster.links()) oracle.add_link(link.effective_capacity().Bps());
   core::RngStream rng(17, "covered links");
@@ -266,7 +269,9 @@ TEST_CASE("flow network: leaving covered links out of the sharing changes no flo
     auto src = static_cast<GpuId::Value>(rng.uniform_below(31));
     if (src >= dst) ++src;
     FlowRequest request{GpuId(src), GpuId(dst), Bytes(1'000'000)};
-    if (rng.uniform_below(10) == 0) request.source = FlowSource::host_memory;
+    if (rng.uniform_below(10) == 0 && routes == topology::Cluster::Routes::all) {
+      request.source = FlowSource::host_memory;
+    }
     ids.push_back(network.start_flow(request));
     // The network's ECMP key is the flow's start sequence.
     const topology::Route route = request.source == FlowSource::host_memory ? cluster.host_to_gpu(GpuId(dst))
@@ -279,6 +284,12 @@ TEST_CASE("flow network: leaving covered links out of the sharing changes no flo
   for (std::uint32_t i = 0; i < ids.size(); ++i) {
     INFO("flow " << i);
     CHECK(network.rate(ids[i]) == Approx(expected.at(i)).epsilon(1e-9));
+  }
+  if (routes == topology::Cluster::Routes::gpu_to_gpu) {
+    FlowRequest read{GpuId(0), GpuId(1), Bytes(1)};
+    read.source = FlowSource::host_memory;
+    CHECK_THROWS_WITH(network.start_flow(read),
+                      Catch::Contains("a host memory read on a network built for flows between GPUs only"));
   }
 }
 

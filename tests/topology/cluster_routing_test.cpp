@@ -166,12 +166,13 @@ TEST_CASE("cluster routing: random routes on every fabric are connected and loop
 namespace dsim::topology {
 namespace {
 
-// Every route (all GPU pairs, four ECMP keys each, and host memory to every GPU) that crosses a covered link also
-// crosses its cover, which is narrower (or as wide with a smaller id); returns how many links are covered.
-std::size_t check_covers(const Cluster& cluster) {
+// Every route of the set (all GPU pairs, four ECMP keys each, and for Routes::all host memory to every GPU) that
+// crosses a covered link also crosses its cover, which is narrower (or as wide with a smaller id); returns how many
+// links are covered.
+std::size_t check_covers(const Cluster& cluster, Cluster::Routes routes) {
   const auto& links = cluster.links();
   for (std::size_t l = 0; l < links.size(); ++l) {
-    const LinkId cover = cluster.covering_link(LinkId(static_cast<LinkId::Value>(l)));
+    const LinkId cover = cluster.covering_link(LinkId(static_cast<LinkId::Value>(l)), routes);
     if (!cover.valid()) continue;
     const double wide = links[l].effective_capacity().Bps();
     const double narrow = cluster.link(cover).effective_capacity().Bps();
@@ -179,7 +180,7 @@ std::size_t check_covers(const Cluster& cluster) {
   }
   const auto check_route = [&](const Route& route) {
     for (const LinkId link : route) {
-      const LinkId cover = cluster.covering_link(link);
+      const LinkId cover = cluster.covering_link(link, routes);
       if (!cover.valid()) continue;
       INFO(cluster.link_name(link) << " covered by " << cluster.link_name(cover));
       CHECK(std::find(route.begin(), route.end(), cover) != route.end());
@@ -187,7 +188,7 @@ std::size_t check_covers(const Cluster& cluster) {
   };
   const auto gpus = static_cast<GpuId::Value>(cluster.gpu_count());
   for (GpuId::Value a = 0; a < gpus; ++a) {
-    check_route(cluster.host_to_gpu(GpuId(a)));
+    if (routes == Cluster::Routes::all) check_route(cluster.host_to_gpu(GpuId(a)));
     for (GpuId::Value b = 0; b < gpus; ++b) {
       if (a == b) continue;
       for (std::uint64_t key = 0; key < 4; ++key) check_route(cluster.route(GpuId(a), GpuId(b), key * 7919));
@@ -195,7 +196,7 @@ std::size_t check_covers(const Cluster& cluster) {
   }
   std::size_t covered = 0;
   for (std::size_t l = 0; l < links.size(); ++l) {
-    covered += cluster.covering_link(LinkId(static_cast<LinkId::Value>(l))).valid() ? 1 : 0;
+    covered += cluster.covering_link(LinkId(static_cast<LinkId::Value>(l)), routes).valid() ? 1 : 0;
   }
   return covered;
 }
@@ -210,15 +211,22 @@ TEST_CASE("cluster: every route that crosses a covered link also crosses its nar
     if (kind == FabricKind::single_switch) spec.fabric.radix = 32;
     const std::size_t nics = static_cast<std::size_t>(spec.nic_count());
     SECTION("with NVLink: a NIC's PCIe legs and its GPU's link into the switch, behind the 40 GB/s NIC port") {
-      CHECK(check_covers(Cluster(spec)) == 3 * nics);
+      const Cluster cluster(spec);
+      CHECK(check_covers(cluster, Cluster::Routes::all) == 3 * nics);
+      // Without host memory reads the GPU's link down from the switch carries only what its NIC delivers.
+      CHECK(check_covers(cluster, Cluster::Routes::gpu_to_gpu) == 4 * nics);
     }
-    SECTION("without NVLink: flows inside a node use the GPU's PCIe link, which stays") {
+    SECTION("without NVLink: flows inside a node use the GPU's PCIe links, which stay") {
       spec.node.nvlink = {};
-      CHECK(check_covers(Cluster(spec)) == 2 * nics);
+      const Cluster cluster(spec);
+      CHECK(check_covers(cluster, Cluster::Routes::all) == 2 * nics);
+      CHECK(check_covers(cluster, Cluster::Routes::gpu_to_gpu) == 2 * nics);
     }
     SECTION("with PCIe narrower than the NIC: the PCIe legs cover the NIC port instead") {
       spec.node.pcie.bandwidth = units::GBps(32);
-      CHECK(check_covers(Cluster(spec)) == 2 * nics);
+      const Cluster cluster(spec);
+      CHECK(check_covers(cluster, Cluster::Routes::all) == 2 * nics);
+      CHECK(check_covers(cluster, Cluster::Routes::gpu_to_gpu) == 2 * nics);
     }
   }
 }
