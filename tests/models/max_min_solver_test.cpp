@@ -201,16 +201,16 @@ TEST_CASE("max-min: rates respect every capacity and every flow has a saturated 
   check_max_min_conditions(solver, capacity, paths);
 }
 
-TEST_CASE("max-min: the same set of flows added in any order gets the same rates bitwise", "[models]") {
-  // Determinism: the filling depends on the set of flows and the link indices only. 6 links, 30 flows (seed 11),
-  // added forwards to one solver and backwards to another; each solves once; rates agree to the bit.
-  core::RngStream rng(11, "max-min order");
-  MaxMinSolver forward;
-  MaxMinSolver backward;
+namespace {
+
+// Two solvers with the same 6 links of random capacities (1-2 GB/s), and 30 paths over them: every other path one
+// link, the others two distinct links.
+std::vector<Path> twin_solvers(std::uint64_t seed, MaxMinSolver& a, MaxMinSolver& b) {
+  core::RngStream rng(seed, "max-min twins");
   for (int i = 0; i < 6; ++i) {
     const double capacity = 1e9 * (1.0 + rng.uniform01());
-    forward.add_link(capacity);
-    backward.add_link(capacity);
+    a.add_link(capacity);
+    b.add_link(capacity);
   }
   std::vector<Path> paths;
   for (int i = 0; i < 30; ++i) {
@@ -218,6 +218,17 @@ TEST_CASE("max-min: the same set of flows added in any order gets the same rates
     const auto second = static_cast<std::uint32_t>((first + 1 + rng.uniform_below(5)) % 6);
     paths.push_back(i % 2 == 0 ? Path{first} : Path{first, second});
   }
+  return paths;
+}
+
+}  // namespace
+
+TEST_CASE("max-min: the same set of flows added in any order gets the same rates bitwise", "[models]") {
+  // Determinism: the filling depends on the set of flows and the link indices only. 6 links, 30 flows (seed 11),
+  // added forwards to one solver and backwards to another; each solves once; rates agree to the bit.
+  MaxMinSolver forward;
+  MaxMinSolver backward;
+  const std::vector<Path> paths = twin_solvers(11, forward, backward);
   for (const Path& path : paths) forward.add_flow(path);
   for (auto it = paths.rbegin(); it != paths.rend(); ++it) backward.add_flow(*it);
   forward.solve();
@@ -231,22 +242,14 @@ TEST_CASE("max-min: flows under ids the caller picks get the same rates bitwise 
           "[models]") {
   // 6 links, 30 flows (seed 12) added to one solver under its own ids and to another under ids 7, 10, 13, ... (the
   // arrays grow to the largest); then every third flow leaves both and the rest re-share. Rates agree to the bit.
-  core::RngStream rng(12, "max-min caller ids");
   MaxMinSolver own;
   MaxMinSolver picked;
-  for (int i = 0; i < 6; ++i) {
-    const double capacity = 1e9 * (1.0 + rng.uniform01());
-    own.add_link(capacity);
-    picked.add_link(capacity);
-  }
+  const std::vector<Path> paths = twin_solvers(12, own, picked);
   const auto picked_id = [](std::uint32_t i) { return FlowId(7 + 3 * i); };
   std::vector<FlowId> own_ids;
   for (std::uint32_t i = 0; i < 30; ++i) {
-    const auto first = static_cast<std::uint32_t>(rng.uniform_below(6));
-    const auto second = static_cast<std::uint32_t>((first + 1 + rng.uniform_below(5)) % 6);
-    const Path path = i % 2 == 0 ? Path{first} : Path{first, second};
-    own_ids.push_back(own.add_flow(path));
-    picked.add_flow(picked_id(i), path);
+    own_ids.push_back(own.add_flow(paths[i]));
+    picked.add_flow(picked_id(i), paths[i]);
   }
   own.solve();
   CHECK(picked.solve().size() == 30);
