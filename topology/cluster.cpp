@@ -125,11 +125,11 @@ Cluster::Cluster(const ClusterSpec& spec)
 //    leaves to the PCIe switch: those pairs carry the same flows, and the narrower covers the wider;
 //  - with NVLink, a GPU's link into its PCIe switch carries only its RDMA sends (inside a node flows take NVLink),
 //    always out of the NIC nic_of() gives it (PXN first moves the data to the GPU whose NIC is on the right plane),
-//    so that NIC's uplink covers it if no wider. Without NVLink, flows inside a node use the PCIe link too;
+//    so that NIC's uplink covers it if narrower. Without NVLink, flows inside a node use the PCIe link too;
 //  - likewise, with NVLink a GPU's link down from its PCIe switch carries the RDMA arriving through its own NIC, and
 //    host memory reads (host_to_gpu): among routes between GPUs only, that NIC's downlink covers it.
 // A link covers another only when it is narrower, or as wide with a smaller id: following covers strictly descends
-// in (capacity, id), so chains end, at a link that covers nothing more and lies on every route of the first.
+// in (capacity, id), so chains end, at a link that nothing covers and that lies on every route of the first.
 void Cluster::find_covering_links() {
   covering_.assign(links_.size(), LinkId());
   const auto narrower = [this](LinkId a, LinkId b) {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// The flow-level network model: active flows share every link max-min fairly (MaxMinSolver, progressive filling
-// as in SimGrid's LMM), and rates are recomputed whenever a flow starts or its last byte leaves.
+// The flow-level network model: active flows share the links of their routes max-min fairly (MaxMinSolver,
+// progressive filling as in SimGrid's LMM), and rates are recomputed whenever a flow starts or its last byte leaves.
 //   time(flow) = time to move its bytes at its (changing) fair share + sum of its route's link latencies
 // The bytes phase comes first and the latency is added at its end, so a flow occupies bandwidth only while it has
 // bytes to move. Link capacities are capacity x efficiency; a flow also pays its transport's per-message overhead
@@ -58,6 +58,7 @@ class FlowNetwork final : public NetworkModel {
     Time latency;           // the route's latency, paid after the bytes
     bool moving = true;
   };
+  static_assert(sizeof(Flow) == 64, "a flow's record should fill one cache line, not two");
   // A completion: a time and its flow, ordered by (time, flow id), a total order, so that ties pop in id order
   // whatever the heap's history.
   struct Due {

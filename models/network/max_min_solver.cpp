@@ -78,7 +78,6 @@ void MaxMinSolver::add_flow(FlowId id, std::span<const std::uint32_t> links) {
 }
 
 void MaxMinSolver::place(std::uint32_t flow, std::span<const std::uint32_t> links) {
-
   const auto length = static_cast<std::uint32_t>(links.size());
   std::uint32_t offset = 0;
   if (length < free_blocks_.size() && !free_blocks_[length].empty()) {

@@ -55,12 +55,20 @@ class MaxMinSolver {
  public:
   static constexpr double rate_tolerance = 1e-12;
 
+  MaxMinSolver() = default;
+  // Each link's state points into its list's storage: a copy would point into the original's.
+  MaxMinSolver(const MaxMinSolver&) = delete;
+  MaxMinSolver& operator=(const MaxMinSolver&) = delete;
+  MaxMinSolver(MaxMinSolver&&) = default;
+  MaxMinSolver& operator=(MaxMinSolver&&) = default;
+
   // Adds a link of the given capacity (bytes/s, > 0 and finite); returns its dense index 0, 1, 2, ...
   std::uint32_t add_link(double capacity_Bps);
   // A new flow across `links` (at least one, each a valid link index, no repeats). Its rate is 0 until solve().
   FlowId add_flow(std::span<const std::uint32_t> links);
   // The same under an id the caller picks (not active; arrays grow to the largest id), so that a caller with dense
-  // ids of its own needs no map from the solver's. A solver takes ids from one of the two add_flow calls only.
+  // ids of its own needs no map from the solver's. Once a flow is added this way (which needs no flow active), the
+  // solver takes no more ids of its own.
   void add_flow(FlowId id, std::span<const std::uint32_t> links);
   // Removes an active flow; its id may be handed out again by add_flow.
   void remove_flow(FlowId flow);
@@ -130,6 +138,7 @@ class MaxMinSolver {
     std::uint32_t mark;        // epoch_ when a solve reached the link
     std::uint32_t dead;        // tombstones in the list
   };
+  static_assert(sizeof(LinkState) == 64, "a link's state should fill one cache line, not two");
   // A flow of the re-fill, by its index in local_flows_ (its local index, in the order collect_refill reached it):
   // its id and its path's copy, local_links_[path_begin, path_end). The fill reads these dense copies, not the
   // scattered paths.

@@ -241,7 +241,8 @@ TEST_CASE("max-min: the same set of flows added in any order gets the same rates
 TEST_CASE("max-min: flows under ids the caller picks get the same rates bitwise as under the solver's ids",
           "[models]") {
   // 6 links, 30 flows (seed 12) added to one solver under its own ids and to another under ids 7, 10, 13, ... (the
-  // arrays grow to the largest); then every third flow leaves both and the rest re-share. Rates agree to the bit.
+  // arrays grow to the largest); then every third flow leaves both and the rest re-share, and the first comes back
+  // under its old id. Rates agree to the bit.
   MaxMinSolver own;
   MaxMinSolver picked;
   const std::vector<Path> paths = twin_solvers(12, own, picked);
@@ -262,6 +263,14 @@ TEST_CASE("max-min: flows under ids the caller picks get the same rates bitwise 
   picked.solve();
   for (std::uint32_t i = 1; i < 30; ++i) {
     if (i % 3 != 0) CHECK(own.rate(own_ids[i]) == picked.rate(picked_id(i)));
+  }
+  // A removed id comes back, as the network model reuses the id of a flow that has completed.
+  own_ids[0] = own.add_flow(paths[0]);
+  picked.add_flow(picked_id(0), paths[0]);
+  own.solve();
+  picked.solve();
+  for (std::uint32_t i = 0; i < 30; ++i) {
+    if (i == 0 || i % 3 != 0) CHECK(own.rate(own_ids[i]) == picked.rate(picked_id(i)));
   }
   CHECK_THROWS_WITH(picked.add_flow(picked_id(1), Path{0}), Catch::Contains("flow 10 is already active"));
   CHECK_THROWS_WITH(picked.add_flow(Path{0}), Catch::Contains("add_flow without an id after add_flow with one"));

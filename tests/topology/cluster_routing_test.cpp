@@ -161,9 +161,6 @@ TEST_CASE("cluster routing: random routes on every fabric are connected and loop
   }
 }
 
-}  // namespace dsim::topology
-
-namespace dsim::topology {
 namespace {
 
 // Every route of the set (all GPU pairs, four ECMP keys each, and for Routes::all host memory to every GPU) that
@@ -203,7 +200,7 @@ std::size_t check_covers(const Cluster& cluster, Cluster::Routes routes) {
 
 }  // namespace
 
-TEST_CASE("cluster: every route that crosses a covered link also crosses its narrower cover", "[topology]") {
+TEST_CASE("cluster routing: every route that crosses a covered link also crosses its narrower cover", "[topology]") {
   for (const FabricKind kind : {FabricKind::single_switch, FabricKind::fat_tree_2, FabricKind::multi_plane_fat_tree,
                                 FabricKind::multi_rail_fat_tree, FabricKind::dragonfly}) {
     INFO(to_string(kind));
@@ -227,6 +224,22 @@ TEST_CASE("cluster: every route that crosses a covered link also crosses its nar
       const Cluster cluster(spec);
       CHECK(check_covers(cluster, Cluster::Routes::all) == 2 * nics);
       CHECK(check_covers(cluster, Cluster::Routes::gpu_to_gpu) == 2 * nics);
+    }
+    SECTION("with PCIe as wide as the NIC: the legs, with the smaller ids, cover the NIC port; the GPU's links stay") {
+      spec.node.pcie.bandwidth = units::GBps(50);  // x 0.8 = 40 GB/s, the NIC's effective rate
+      const Cluster cluster(spec);
+      CHECK(check_covers(cluster, Cluster::Routes::all) == 2 * nics);
+      CHECK(check_covers(cluster, Cluster::Routes::gpu_to_gpu) == 2 * nics);
+    }
+    SECTION("with two GPUs per NIC: each GPU's PCIe links carry a part of its NIC's flows") {
+      spec.node.pcie.nics_per_switch = 1;
+      spec.node.nic.count = 2;
+      if (spec.fabric.planes > 1) spec.fabric.planes = 2;
+      const Cluster cluster(spec);
+      const auto shared_nics = static_cast<std::size_t>(spec.nic_count());
+      const auto gpus = static_cast<std::size_t>(spec.gpu_count());
+      CHECK(check_covers(cluster, Cluster::Routes::all) == 2 * shared_nics + gpus);
+      CHECK(check_covers(cluster, Cluster::Routes::gpu_to_gpu) == 2 * shared_nics + 2 * gpus);
     }
   }
 }

@@ -151,13 +151,14 @@ TEST_CASE("inference replay: prefill overlaps the normal kernels of one micro-ba
   CHECK(two.result.makespan < two.compute_busy + two.comm_busy);
 }
 
-TEST_CASE("inference replay: sharing without the links that replays may leave out times every op the same",
+TEST_CASE("inference replay: leaving out the links covered among GPU-to-GPU routes times every op the same",
           "[replay]") {
   // Prefill with normal DeepEP kernels (RDMA through every GPU's PCIe legs and NIC), two MoE layers and two
-  // micro-batches: a network that shares bandwidth without the links covered among GPU-to-GPU routes
-  // (Cluster::covering_link), as dsim run builds it, must time every op as one that shares over every link. The
-  // shares are equal in exact arithmetic; here the filling takes the same steps in floating point too, so the times
-  // agree to the picosecond.
+  // micro-batches. dsim run builds its network for GPU-to-GPU routes, which also leaves each GPU's PCIe downlink out
+  // of the sharing (Cluster::covering_link); it must time every op as a network built for all routes, which keeps
+  // that link. The shares are equal in exact arithmetic; here the filling takes the same steps in floating point
+  // too, so the times agree to the picosecond. (flow_network_test compares the rates with sharing over every link
+  // of every route.)
   gen::InferenceSpec spec = decode(2, 5);  // V3's first three layers are dense: two MoE layers
   spec.phase = gen::InferencePhase::prefill;
   spec.batch_per_rank = 2048;  // prefill: tokens per rank, here two prompts of 1K
