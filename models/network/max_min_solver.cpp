@@ -48,7 +48,6 @@ void MaxMinSolver::check_path(std::span<const std::uint32_t> links) const {
 
 FlowId MaxMinSolver::add_flow(std::span<const std::uint32_t> links) {
   check_path(links);
-
   DSIM_CHECK(!caller_ids_, "add_flow without an id after add_flow with one");
   std::uint32_t flow = 0;
   if (!free_ids_.empty()) {
