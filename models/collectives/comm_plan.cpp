@@ -32,6 +32,7 @@ StepId CommPlan::add(Step step, std::span<const StepId> deps) {
     dep_pool_.push_back(dep);
     dependents_[dep].push_back(id);
   }
+  all_transfers_ = all_transfers_ && step.kind == StepKind::transfer;
   steps_.push_back(step);
   dependents_.emplace_back();
   return id;

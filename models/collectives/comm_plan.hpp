@@ -61,6 +61,9 @@ class CommPlan {
     if (dep_pool_.empty()) return {};
     return dependents_[id];
   }
+  // Whether every step is a transfer that waits for nothing, so that all of them start with the plan, as one group
+  // (a DeepEP dispatch: NetworkModel::start_flows).
+  bool starts_at_once() const { return all_transfers_ && dep_pool_.empty(); }
   const std::vector<std::string>& phases() const { return phases_; }
   const std::vector<Bandwidth>& limits() const { return limits_; }
   bool empty() const { return steps_.empty(); }
@@ -76,6 +79,7 @@ class CommPlan {
   std::vector<std::vector<StepId>> dependents_;  // by step
   std::vector<std::string> phases_{"other"};
   std::vector<Bandwidth> limits_;
+  bool all_transfers_ = true;
 };
 
 }  // namespace dsim::models::collectives

@@ -32,6 +32,10 @@ PlanHandle PlanRunner::start(const CommPlan& plan) {
     done_unreported_.push_back(handle);
     return handle;
   }
+  if (plan.starts_at_once() && n > 1) {
+    start_group(handle);
+    return handle;
+  }
   for (StepId s = 0; s < n; ++s) {
     if (run.waiting[s] == 0) ready_.push_back({handle, s});
   }
@@ -53,6 +57,17 @@ void PlanRunner::release(PlanHandle handle) {
   free_handles_.push_back(handle);
 }
 
+network::FlowRequest PlanRunner::request(const Running& run, const Step& step) {
+  network::FlowRequest request{step.src, step.dst, step.size, step.source};
+  if (step.limit != network::FlowRequest::no_limit) request.limit = run.limits[step.limit].value();
+  return request;
+}
+
+void PlanRunner::started(StepRef ref, FlowId flow) {
+  if (flow.index() >= flow_step_.size()) flow_step_.resize(flow.index() + 1);
+  flow_step_[flow.index()] = ref;
+}
+
 void PlanRunner::begin(StepRef ref) {
   Running& run = plans_[ref.plan];
   const Step& step = run.plan->step(ref.step);
@@ -62,11 +77,23 @@ void PlanRunner::begin(StepRef ref) {
     locals_.push({now + step.duration, local_seq_++, ref});
     return;
   }
-  network::FlowRequest request{step.src, step.dst, step.size, step.source};
-  if (step.limit != network::FlowRequest::no_limit) request.limit = run.limits[step.limit].value();
-  const FlowId flow = network_.start_flow(request);
-  if (flow.index() >= flow_step_.size()) flow_step_.resize(flow.index() + 1);
-  flow_step_[flow.index()] = ref;
+  started(ref, network_.start_flow(request(run, step)));
+}
+
+// The same flows, in the same order, as beginning each step; the network sees them as one group.
+void PlanRunner::start_group(PlanHandle handle) {
+  Running& run = plans_[handle];
+  const std::vector<Step>& steps = run.plan->steps();
+  group_requests_.clear();
+  for (const Step& step : steps) group_requests_.push_back(request(run, step));
+  group_flows_.clear();
+  network_.start_flows(group_requests_, group_flows_);
+  DSIM_CHECK(group_flows_.size() == steps.size(), "{} flows started for {} steps", group_flows_.size(), steps.size());
+  const Time now = network_.now();
+  for (StepId s = 0; s < steps.size(); ++s) {
+    run.spans[s].start = now;
+    started({handle, s}, group_flows_[s]);
+  }
 }
 
 // Starts every ready step in the order it became ready (flow ids, hence ECMP keys, follow that order). Beginning a

@@ -71,7 +71,10 @@ class PlanRunner {
     bool operator>(const LocalDue& o) const { return at > o.at || (at == o.at && seq > o.seq); }
   };
 
+  static network::FlowRequest request(const Running& run, const Step& step);
+  void started(StepRef ref, FlowId flow);
   void begin(StepRef ref);
+  void start_group(PlanHandle handle);
   void complete(StepRef ref, Time at);
   void run_ready();
 
@@ -84,6 +87,8 @@ class PlanRunner {
   std::vector<PlanHandle> done_unreported_;
   std::vector<PlanHandle> free_handles_;
   std::vector<FlowId> finished_flows_;
+  std::vector<network::FlowRequest> group_requests_;  // scratch for start_group
+  std::vector<FlowId> group_flows_;
 };
 
 }  // namespace dsim::models::collectives

@@ -9,12 +9,13 @@
 namespace dsim::models::network {
 
 FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads, double completion_tolerance,
-                         topology::Cluster::Routes routes)
+                         topology::Cluster::Routes routes, bool reuse_isolated_groups)
     : cluster_(cluster),
       overheads_(overheads),
       tolerance_(completion_tolerance),
       routes_(routes),
-      link_bytes_(cluster.links().size(), 0) {
+      link_bytes_(cluster.links().size(), 0),
+      reuse_groups_(reuse_isolated_groups) {
   DSIM_CHECK(completion_tolerance >= 0 && completion_tolerance < 1, "completion tolerance {} outside [0, 1)",
              completion_tolerance);
   // Covered links take no part in sharing (Cluster::covering_link: their constraint is implied), but keep their
@@ -25,7 +26,11 @@ FlowNetwork::FlowNetwork(const topology::Cluster& cluster, MessageOverheads over
     solver_.add_link(links[i].effective_capacity().Bps());
     shares_.push_back(!cluster.covering_link(LinkId(static_cast<LinkId::Value>(i)), routes).valid());
   }
+  reserved_until_.assign(links.size(), Time::zero());
+  reserver_.assign(links.size(), 0);
 }
+
+FlowNetwork::~FlowNetwork() = default;
 
 LimitId FlowNetwork::add_limit(Bandwidth capacity) {
   DSIM_CHECK(capacity.Bps() > 0, "a shared limit needs a positive capacity, got {} B/s", capacity.Bps());
@@ -36,6 +41,8 @@ LimitId FlowNetwork::add_limit(Bandwidth capacity) {
   }
   limit_links_.push_back(solver_.add_link(capacity.Bps()));
   limit_capacity_.push_back(capacity.Bps());
+  reserved_until_.push_back(Time::zero());
+  reserver_.push_back(0);
   return LimitId(static_cast<LimitId::Value>(limit_links_.size() - 1));
 }
 
@@ -44,12 +51,23 @@ void FlowNetwork::release_limit(LimitId limit) {
   free_limits_[limit_capacity_[limit.index()]].push_back(limit);
 }
 
-FlowId FlowNetwork::start_flow(const FlowRequest& request) {
+void FlowNetwork::route(const FlowRequest& request, std::vector<std::uint32_t>& path, Time& latency) {
   DSIM_CHECK(request.source == FlowSource::gpu || routes_ == topology::Cluster::Routes::all,
              "a host memory read on a network built for flows between GPUs only");
   // The ECMP key is the start sequence (what the id was before ids were reused), so routes do not depend on reuse.
-  RoutedFlow& routed = routed_;
-  route_and_count(cluster_, overheads_, request, FlowId(started_++), link_bytes_, routed);
+  route_and_count(cluster_, overheads_, request, FlowId(started_++), link_bytes_, routed_);
+  latency = routed_.fixed_cost;
+  if (request.size.count() == 0) return;  // nothing to share
+  for (const LinkId link : routed_.route) {
+    if (shares_[link.index()]) path.push_back(link.value());
+  }
+  if (request.limit != FlowRequest::no_limit) {
+    DSIM_CHECK(request.limit < limit_links_.size(), "flow names limit {} of {}", request.limit, limit_links_.size());
+    path.push_back(limit_links_[request.limit]);
+  }
+}
+
+FlowId FlowNetwork::new_flow(std::uint64_t size, Time latency) {
   FlowId id(static_cast<FlowId::Value>(flows_.size()));
   if (free_ids_.empty()) {
     flows_.emplace_back();
@@ -58,40 +76,48 @@ FlowId FlowNetwork::start_flow(const FlowRequest& request) {
     free_ids_.pop_back();
   }
   Flow& flow = flows_[id.index()];
+  const std::uint32_t ticket = flow.ticket + 1;  // a stale completion of the id's earlier life never matches
   flow = Flow{};
-  flow.remaining = static_cast<double>(request.size.count());
+  flow.ticket = ticket;
+  flow.remaining = static_cast<double>(size);
   flow.started = now_;
   flow.updated = now_;
-  flow.latency = routed.fixed_cost;
-  if (request.size.count() == 0) {
-    // Nothing to share: only the latency remains.
+  flow.latency = latency;
+  return id;
+}
+
+FlowId FlowNetwork::join(std::uint64_t size, std::span<const std::uint32_t> path, Time latency) {
+  const FlowId id = new_flow(size, latency);
+  Flow& flow = flows_[id.index()];
+  if (size == 0) {
+    // Only the latency remains.
     flow.moving = false;
     flow.bytes_done = now_;
-    done_heap_.push({now_ + flow.latency, id});
+    done_heap_.push({now_ + flow.latency, id, flow.ticket});
     return id;
   }
   flow.bytes_done = Time::infinite();
-  path_.clear();
-  for (const LinkId link : routed.route) {
-    if (shares_[link.index()]) path_.push_back(link.value());
-  }
-  if (request.limit != FlowRequest::no_limit) {
-    DSIM_CHECK(request.limit < limit_links_.size(), "flow names limit {} of {}", request.limit, limit_links_.size());
-    path_.push_back(limit_links_[request.limit]);
-  }
-  solver_.add_flow(id, path_);
+  release_reserved(path);
+  solver_.add_flow(id, path);
   unsettled_ = true;
   return id;
 }
 
-void FlowNetwork::progress(Flow& flow) const {
-  if (!flow.moving || now_ <= flow.updated) return;
-  flow.remaining = std::max(0.0, flow.remaining - flow.rate * units::to_seconds(now_ - flow.updated));
-  flow.updated = now_;
+FlowId FlowNetwork::start_flow(const FlowRequest& request) {
+  path_.clear();
+  Time latency;
+  route(request, path_, latency);
+  return join(request.size.count(), path_, latency);
 }
 
-Time FlowNetwork::predicted_end(const Flow& flow) const {
-  return flow.rate > 0 ? now_ + units::seconds(flow.remaining / flow.rate) : Time::infinite();
+void FlowNetwork::progress(Flow& flow, Time now) {
+  if (!flow.moving || now <= flow.updated) return;
+  flow.remaining = std::max(0.0, flow.remaining - flow.rate * units::to_seconds(now - flow.updated));
+  flow.updated = now;
+}
+
+Time FlowNetwork::predicted_end(const Flow& flow, Time now) {
+  return flow.rate > 0 ? now + units::seconds(flow.remaining / flow.rate) : Time::infinite();
 }
 
 // A re-share that moves half or more of the queued flows sets their ends and re-heapifies in linear time; a smaller
@@ -103,9 +129,10 @@ void FlowNetwork::reshare() {
   for (const MaxMinSolver::Change& change : changed) {
     const FlowId id = change.flow;
     Flow& flow = flows_[id.index()];
-    progress(flow);
+    progress(flow, now_);
     flow.rate = change.rate;
-    flow.bytes_done = predicted_end(flow);
+    flow.bytes_done = predicted_end(flow, now_);
+    if (recording_ != nullptr) recording_->states[recording_->index[id.index()]].emplace_back(now_, change.rate);
     if (bulk) {
       bytes_heap_.assign(id, flow.bytes_done);
     } else {
@@ -115,8 +142,30 @@ void FlowNetwork::reshare() {
   if (bulk) bytes_heap_.rebuild();
 }
 
+void FlowNetwork::pop_stale_done() {
+  while (!done_heap_.empty() && done_heap_.top().ticket != flows_[done_heap_.top().flow.index()].ticket) {
+    done_heap_.pop();
+  }
+}
+
+void FlowNetwork::complete(FlowId id, std::vector<FlowId>& finished) {
+  Flow& flow = flows_[id.index()];
+  if (flow.group != no_group) {
+    LiveGroup& group = live_[flow.group];
+    DSIM_CHECK(group.ids[group.order[group.next]] == id, "flow {} completed out of its group's order", id.value());
+    if (++group.next == group.order.size()) {
+      free_group(flow.group);
+    } else {
+      queue_next(group);
+    }
+  }
+  finished.push_back(id);
+  free_ids_.push_back(id);
+}
+
 Time FlowNetwork::next_completion() {
   settle();
+  pop_stale_done();
   const Time tail = done_heap_.empty() ? Time::infinite() : done_heap_.top().at;
   // A bytes phase ending is no completion, but the shares change then, so the model must be advanced at it too.
   return std::min(tail, earliest_bytes_done());
@@ -126,15 +175,16 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
   DSIM_CHECK(t >= now_, "network moved backwards from {} ps to {} ps", now_.ps(), t.ps());
   settle();
   for (;;) {
+    pop_stale_done();
     const Time bytes = earliest_bytes_done();
     const Time tail = done_heap_.empty() ? Time::infinite() : done_heap_.top().at;
     const Time next = std::min(bytes, tail);
     if (next > t) break;
     now_ = next;
     if (tail <= bytes) {
-      finished.push_back(done_heap_.top().flow);
-      free_ids_.push_back(done_heap_.top().flow);
+      const FlowId id = done_heap_.top().flow;
       done_heap_.pop();
+      complete(id, finished);
       continue;
     }
     // Every flow whose bytes end now leaves the solver, and with it every flow that would end within the tolerance
@@ -149,16 +199,27 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
       flow.remaining = 0;
       flow.rate = 0;
       solver_.remove_flow(id);
-      done_heap_.push({end + flow.latency, id});
+      done_heap_.push({end + flow.latency, id, flow.ticket});
+      if (recording_ != nullptr) {
+        const std::uint32_t index = recording_->index[id.index()];
+        recording_->run->leave[index] = now_ - recording_->start;
+        recording_->run->completion[index] = end + flow.latency - recording_->start;
+      }
     }
     reshare();
   }
   now_ = t;
 }
 
-double FlowNetwork::rate(FlowId flow) {
+double FlowNetwork::rate(FlowId id) {
   settle();
-  return flows_[flow.index()].moving ? flows_[flow.index()].rate : 0.0;
+  const Flow& flow = flows_[id.index()];
+  if (flow.group == no_group) return flow.moving ? flow.rate : 0.0;
+  const LiveGroup& group = live_[flow.group];
+  Flow rebuilt;
+  rebuild(group, static_cast<std::size_t>(std::find(group.ids.begin(), group.ids.end(), id) - group.ids.begin()),
+          rebuilt);
+  return rebuilt.moving ? rebuilt.rate : 0.0;
 }
 
 }  // namespace dsim::models::network

@@ -16,14 +16,28 @@
 // r relative to the flows that end early, traded for one re-share instead of thousands when many flows end close
 // together (a large all-to-all, a low-latency dispatch with random message counts), as SimGrid's precision
 // settings do. The early flows' ends are predicted at the rates of time t.
+//
+// Replay of isolated groups (optional, reuse_isolated_groups): max-min sharing splits into independent parts along
+// connected flows, so a group of flows started together (start_flows) on links no other flow is crossing runs as it
+// ran alone, shifted in time. Such a group runs once alone on a private network, its run is cached (GroupCache),
+// and later starts of the same group on idle links only schedule its cached completions and reserve its links. The
+// first flow to touch a reserved link while a group flow still moves on it brings the group back: each moving flow
+// rejoins the sharing with the record it would have had (rebuilt by the same arithmetic), so from then on it is
+// shared as if it had never left. What differs from simulating every flow: the completion tolerance's early ends
+// (above) are chosen among the group's own flows rather than among all the network's, and a group's rates come from
+// a fresh solve where a long-running one keeps rates within the solver's 1e-12 rate tolerance; with tolerance 0 the
+// two agree to a few picoseconds (tests/models/flow_network_groups_test.cpp).
 #pragma once
 
 #include <cstdint>
-#include <queue>
 #include <map>
+#include <memory>
+#include <queue>
+#include <span>
 #include <vector>
 
 #include "models/network/due_heap.hpp"
+#include "models/network/group_cache.hpp"
 #include "models/network/max_min_solver.hpp"
 #include "models/network/network_model.hpp"
 
@@ -33,22 +47,28 @@ class FlowNetwork final : public NetworkModel {
  public:
   // `routes`: gpu_to_gpu promises that no flow reads host memory (a start_flow that does is an internal error), which
   // lets more links drop out of the sharing (Cluster::covering_link).
+  // `reuse_isolated_groups`: replay groups started together on idle links from a cache (above).
   explicit FlowNetwork(const topology::Cluster& cluster, MessageOverheads overheads = {},
                        double completion_tolerance = 0.0,
-                       topology::Cluster::Routes routes = topology::Cluster::Routes::all);
+                       topology::Cluster::Routes routes = topology::Cluster::Routes::all,
+                       bool reuse_isolated_groups = false);
+  ~FlowNetwork() override;
 
   LimitId add_limit(Bandwidth capacity) override;
   void release_limit(LimitId limit) override;
   FlowId start_flow(const FlowRequest& request) override;
+  void start_flows(std::span<const FlowRequest> requests, std::vector<FlowId>& ids) override;
   Time next_completion() override;
   void advance_to(Time t, std::vector<FlowId>& finished) override;
   Time now() const override { return now_; }
   const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }
+  GroupReplayStats group_replay() const override;
 
   // The current fair share of an active flow, in bytes/s (0 once its bytes are through).
   double rate(FlowId flow);
 
  private:
+  static constexpr std::uint32_t no_group = 0xffffffffu;
   struct alignas(64) Flow {  // one cache line: re-shares and ends visit flows in no useful order
     double remaining = 0;   // bytes still to move as of `updated`
     double rate = 0;        // bytes/s
@@ -56,15 +76,30 @@ class FlowNetwork final : public NetworkModel {
     Time updated;           // when `remaining` was last brought up to date
     Time bytes_done;        // predicted end of the bytes phase (infinite if rate is 0)
     Time latency;           // the route's latency, paid after the bytes
+    std::uint32_t ticket = 0;         // the completion (Due) that counts; older ones are stale
+    std::uint32_t group = no_group;   // the replayed group (live_) the flow belongs to
     bool moving = true;
   };
   static_assert(sizeof(Flow) == 64, "a flow's record should fill one cache line, not two");
   // A completion: a time and its flow, ordered by (time, flow id), a total order, so that ties pop in id order
-  // whatever the heap's history.
+  // whatever the heap's history. A replayed group's completions are queued at its start; one whose flow rejoins the
+  // sharing goes stale (its ticket no longer the flow's) and is dropped when it reaches the top.
   struct Due {
     Time at;
     FlowId flow;
+    std::uint32_t ticket;
     bool operator>(const Due& other) const { return at > other.at || (at == other.at && flow > other.flow); }
+  };
+  // A group being replayed: its cached run, where it started, its flows' ids and limits, and its flows in the order
+  // they complete, (time, id). Only the next to complete waits in done_heap_: a group's completions cost one small
+  // heap's operations each, not a place among thousands.
+  struct LiveGroup {
+    const CachedGroup* cached = nullptr;
+    Time start;
+    std::vector<FlowId> ids;                 // by the group's flow index
+    std::vector<std::uint32_t> limit_links;  // solver link of each of the group's limits
+    std::vector<std::uint32_t> order;        // flow indices by (completion, id)
+    std::size_t next = 0;                    // order[next] completes next; those before it have completed
   };
   using MinHeap = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
 
@@ -74,9 +109,32 @@ class FlowNetwork final : public NetworkModel {
   void settle() {
     if (unsettled_) reshare();
   }
-  void progress(Flow& flow) const;
-  Time predicted_end(const Flow& flow) const;
+  // The bytes moved by `now` at the flow's rate since `updated`, and the bytes phase's predicted end: one arithmetic
+  // for sharing and for rebuilding a replayed flow, so that both give the same record bitwise.
+  static void progress(Flow& flow, Time now);
+  static Time predicted_end(const Flow& flow, Time now);
   Time earliest_bytes_done() { return bytes_heap_.top_time(); }
+  // Routes a request: appends its solver path (covered links left out, its limit's link added) to `path`.
+  void route(const FlowRequest& request, std::vector<std::uint32_t>& path, Time& latency);
+  FlowId new_flow(std::uint64_t size, Time latency);
+  // Starts a routed flow in the sharing, after bringing back any replayed group on its path.
+  FlowId join(std::uint64_t size, std::span<const std::uint32_t> path, Time latency);
+  void pop_stale_done();
+  void complete(FlowId id, std::vector<FlowId>& finished);
+  void queue_next(const LiveGroup& group);  // its next completion into done_heap_
+
+  // Replay of isolated groups (flow_network_groups.cpp).
+  bool replay(std::vector<FlowId>& ids);  // the group in group_; false if its links are not idle
+  const CachedGroup& cached(const GroupContent& content);
+  GroupRun run_alone(const GroupContent& content);  // on this network, which must be empty
+  void restore(std::uint32_t group);                // its moving flows rejoin the sharing
+  void free_group(std::uint32_t group);
+  void rebuild(const LiveGroup& group, std::size_t index, Flow& flow) const;
+  void release_reserved(std::span<const std::uint32_t> path) {
+    for (const std::uint32_t link : path) {
+      if (reserved_until_[link] > now_) restore(reserver_[link]);
+    }
+  }
 
   const topology::Cluster& cluster_;
   MessageOverheads overheads_;
@@ -97,6 +155,27 @@ class FlowNetwork final : public NetworkModel {
   std::vector<std::uint64_t> link_bytes_;
   RoutedFlow routed_;                // scratch: the route of the flow being started
   std::vector<std::uint32_t> path_;  // scratch: the solver links of the flow being started
+
+  // Replay of isolated groups.
+  bool reuse_groups_;
+  GroupCache cache_;
+  std::unique_ptr<FlowNetwork> alone_;          // where a new group runs alone, made on first use
+  GroupContent group_;                          // scratch: the group being started
+  std::vector<std::uint32_t> group_limits_;     // scratch: its limits' solver links, by order
+  std::vector<std::uint32_t> restore_path_;     // scratch: the path of a flow rejoining the sharing
+  std::vector<LiveGroup> live_;                 // by group slot
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<Time> reserved_until_;            // by solver link: a replayed group's flows move on it until then
+  std::vector<std::uint32_t> reserver_;         // by solver link: that group's slot
+  GroupReplayStats stats_;
+  // Recording a run alone (on alone_): the group's index of each flow id, and each flow's states.
+  struct Recording {
+    std::vector<std::uint32_t> index;  // by FlowId
+    std::vector<std::vector<std::pair<Time, double>>> states;
+    GroupRun* run = nullptr;
+    Time start;
+  };
+  Recording* recording_ = nullptr;
 };
 
 }  // namespace dsim::models::network

@@ -76,6 +76,11 @@ void MaxMinSolver::add_flow(FlowId id, std::span<const std::uint32_t> links) {
   place(id.value(), links);
 }
 
+void MaxMinSolver::add_flow(FlowId id, std::span<const std::uint32_t> links, double rate) {
+  add_flow(id, links);
+  rate_[id.index()] = rate;
+}
+
 void MaxMinSolver::place(std::uint32_t flow, std::span<const std::uint32_t> links) {
   const auto length = static_cast<std::uint32_t>(links.size());
   std::uint32_t offset = 0;

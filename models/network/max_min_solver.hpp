@@ -70,6 +70,10 @@ class MaxMinSolver {
   // ids of its own needs no map from the solver's. Once a flow is added this way (which needs no flow active), the
   // solver takes no more ids of its own.
   void add_flow(FlowId id, std::span<const std::uint32_t> links);
+  // The same for a flow that moved at `rate` (bytes/s) in a solver of its own links alone (FlowNetwork's replayed
+  // groups): the next solve reports it only if its rate moves by more than rate_tolerance, as if it had been here
+  // all along.
+  void add_flow(FlowId id, std::span<const std::uint32_t> links, double rate);
   // Removes an active flow; its id may be handed out again by add_flow.
   void remove_flow(FlowId flow);
 
@@ -86,6 +90,8 @@ class MaxMinSolver {
   // The flow's rate in bytes/s as of the last solve (0 for a flow added since).
   double rate(FlowId flow) const;
   std::size_t active_flows() const { return active_count_; }
+  // Whether no active flow crosses the link (flows added since the last solve count, removed ones do not).
+  bool link_idle(std::uint32_t link) const { return links_[link].size == links_[link].dead; }
   std::size_t link_count() const { return capacity_.size(); }
   // Flows and links re-filled by the last solve, for benchmarks and tests.
   std::size_t last_component_flows() const { return local_flows_.size(); }

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -49,6 +50,18 @@ struct MessageOverheads {
   Time of(Transport t) const { return by_transport[static_cast<std::size_t>(t)]; }
 };
 
+// What a model's replay of isolated flow groups (FlowNetwork) did, for run summaries: groups started together,
+// how many of them (and of their flows) ran from the cache, how many were brought back into the sharing by a flow
+// that touched their links, and the cache's distinct groups and memory.
+struct GroupReplayStats {
+  std::uint64_t groups = 0;
+  std::uint64_t replayed_groups = 0;
+  std::uint64_t replayed_flows = 0;
+  std::uint64_t restored_groups = 0;
+  std::uint64_t cached_groups = 0;
+  std::uint64_t cache_bytes = 0;
+};
+
 class NetworkModel {
  public:
   virtual ~NetworkModel() = default;
@@ -61,6 +74,11 @@ class NetworkModel {
   // Starts a flow at the model's current time. Ids are small and dense: once advance_to has reported a flow
   // finished, its id may be returned again by a later start_flow (a long run starts tens of millions of flows).
   virtual FlowId start_flow(const FlowRequest& request) = 0;
+  // Starts a group of flows at once, as start_flow would one after another (same ids' order, same routes), and
+  // appends their ids to `ids`. A model may take the group as a whole (FlowNetwork replays isolated groups).
+  virtual void start_flows(std::span<const FlowRequest> requests, std::vector<FlowId>& ids) {
+    for (const FlowRequest& request : requests) ids.push_back(start_flow(request));
+  }
   // The next time the model must be advanced: a flow finishing, or (in models that share bandwidth) a change of
   // the shares that will move later completions. Time::infinite() when nothing is pending. Advancing to it may
   // finish no flow. Not const: a model may defer work (re-sharing after a batch of starts) until it is asked.
@@ -72,6 +90,7 @@ class NetworkModel {
 
   // Bytes that have crossed each link so far, indexed by LinkId.
   virtual const std::vector<std::uint64_t>& link_bytes() const = 0;
+  virtual GroupReplayStats group_replay() const { return {}; }
 };
 
 // What every model does when a flow starts: route it (its id is the ECMP key, so distinct flows between one pair

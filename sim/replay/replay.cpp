@@ -87,6 +87,7 @@ class Replayer {
     result.plans = plans_started_;
     result.distinct_plans = planner_.distinct_plans();
     result.link_bytes = network_.link_bytes();
+    result.group_replay = network_.group_replay();
     return result;
   }
 

@@ -32,6 +32,7 @@ struct ReplayResult {
   std::uint64_t plans = 0;           // communication plans run (one per send/recv pair or collective call)
   std::size_t distinct_plans = 0;    // of which distinct (each built once)
   std::vector<std::uint64_t> link_bytes;  // indexed by LinkId
+  models::network::GroupReplayStats group_replay;  // flow groups run from the network's cache
 };
 
 // Replays `trace`, which must have passed match_transfers() and find_deadlock(); ranks are GPU ids. Collective

@@ -103,9 +103,23 @@ std::string summary_json(const RunView& run) {
                    {"events_cancelled", run.result().engine.events_cancelled},
                    {"flows", run.result().flows},
                    {"plans", run.result().plans},
-                   {"distinct_plans", run.result().distinct_plans}};
+                   {"distinct_plans", run.result().distinct_plans},
+                   {"replayed_groups", run.result().group_replay.replayed_groups},
+                   {"replayed_flows", run.result().group_replay.replayed_flows},
+                   {"restored_groups", run.result().group_replay.restored_groups},
+                   {"cached_groups", run.result().group_replay.cached_groups},
+                   {"group_cache_bytes", run.result().group_replay.cache_bytes}};
   out["resolved_scenario"] = Json::parse(run.scenario.resolved.dump());
   return out.dump(2) + "\n";
+}
+
+// How much of the flow model's work its replay of isolated groups saved (/models/network/reuse_isolated_groups).
+void append_group_replay(std::string& text, const models::network::GroupReplayStats& groups) {
+  if (groups.groups == 0) return;
+  append_line(text, "groups     {} of {} flow groups ({} flows) replayed from {} cached runs alone ({:.3g} MB); {} "
+              "brought back into the sharing by a flow on their links",
+              groups.replayed_groups, groups.groups, groups.replayed_flows, groups.cached_groups,
+              static_cast<double>(groups.cache_bytes) / 1e6, groups.restored_groups);
 }
 
 // Which model timed the compute ops: the kernel table (and its device) or the roofline, with op counts by source.
@@ -152,6 +166,7 @@ std::string summary_text(const RunView& run, double wall_seconds) {
               "replay {:.3g} s)",
               run.result().engine.events_processed, run.result().plans, run.result().distinct_plans,
               run.result().flows, wall_seconds, run.run.generate_seconds, run.run.replay_seconds);
+  append_group_replay(text, run.result().group_replay);
   return text;
 }
 

@@ -13,7 +13,8 @@ std::unique_ptr<models::network::NetworkModel> make_network(const scenario::Mode
   switch (models.network) {
     case scenario::NetworkModelKind::flow:
       return std::make_unique<models::network::FlowNetwork>(cluster, models.message_overheads,
-                                                            models.completion_tolerance, routes);
+                                                            models.completion_tolerance, routes,
+                                                            models.reuse_isolated_groups);
     case scenario::NetworkModelKind::simple:
       return std::make_unique<models::network::SimpleNetwork>(cluster, models.message_overheads);
   }

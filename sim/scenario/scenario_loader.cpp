@@ -52,9 +52,12 @@ ModelsSpec read_models(ObjectReader models, const std::string& scenario_dir) {
   }
   overhead.finish();
   spec.completion_tolerance = network.number("completion_tolerance");
-  if (spec.network == NetworkModelKind::simple && network.has("completion_tolerance")) {
-    throw network.error("completion_tolerance", "the simple network shares nothing, so it has no completion "
-                                                "tolerance; it applies to kind flow");
+  spec.reuse_isolated_groups = network.boolean("reuse_isolated_groups");
+  for (const char* key : {"completion_tolerance", "reuse_isolated_groups"}) {
+    if (spec.network == NetworkModelKind::simple && network.has(key)) {
+      throw network.error(key, fmt::format("the simple network shares nothing, so {} does not apply to it; it "
+                                           "applies to kind flow", key));
+    }
   }
   network.finish();
   ObjectReader collectives = models.object("collectives");

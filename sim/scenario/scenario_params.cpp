@@ -63,6 +63,12 @@ ParamTable make_scenario_params() {
            "near-simultaneous ends much faster.")
       .defaults(0.001)
       .in_range(0.0, 0.1);
+  t.boolean("/models/network/reuse_isolated_groups",
+            "flow: a plan whose transfers all start together (a DeepEP dispatch or combine) and find their links idle "
+            "runs from a cached run of the same transfers alone, until another flow touches a link one of them still "
+            "uses; max-min sharing splits into independent parts, so the times are those of sharing every flow, "
+            "within picoseconds (see docs/network-model.md). false: share every flow.")
+      .defaults(true);
   t.object("/models/collectives", "Parameters of the communication kernels.");
   t.number("/models/collectives/copy_GBps_per_sm",
            "NVLink store bandwidth one SM drives; a kernel on S SMs pushes NVLink copies from S/2 of them (0: no "

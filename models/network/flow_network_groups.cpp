@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: Apache-2.0
+// FlowNetwork's replay of isolated groups (see flow_network.hpp): a group started on idle links runs from its cached
+// run alone, until a flow touches one of its links while a group flow still moves there.
+//
+// Why the replay is the shared run: the max-min allocation of a set of flows is the union of the allocations of its
+// connected parts (flows joined by shared links), each computed from its own flows and capacities alone. A group
+// started on links no active flow crosses forms parts of its own, and stays apart for as long as no new flow crosses
+// a link on which one of its flows still moves (release below); until then its flows get, at every instant, the
+// rates they got alone, so they move and end as they did alone, shifted by the start time.
+#include <algorithm>
+
+#include "models/network/flow_network.hpp"
+#include "sim/core/check.hpp"
+
+namespace dsim::models::network {
+namespace {
+
+// Flow i's solver path, its limits named by `limits` (solver links by the group's order).
+void solver_path(const GroupContent& content, std::size_t i, const std::vector<std::uint32_t>& limits,
+                 std::vector<std::uint32_t>& path) {
+  path.clear();
+  for (std::uint32_t k = content.path_begin[i]; k < content.path_begin[i + 1]; ++k) {
+    const std::uint32_t entry = content.paths[k];
+    path.push_back((entry & GroupContent::limit_tag) ? limits[entry & ~GroupContent::limit_tag] : entry);
+  }
+}
+
+}  // namespace
+
+void FlowNetwork::start_flows(std::span<const FlowRequest> requests, std::vector<FlowId>& ids) {
+  if (!reuse_groups_ || requests.size() < 2) {
+    NetworkModel::start_flows(requests, ids);
+    return;
+  }
+  ++stats_.groups;
+  // Route every flow first, in order: the same ECMP keys as one start_flow after another. Limits are named by their
+  // order in the group (GroupContent), every other solver link by its index.
+  const auto cluster_links = static_cast<std::uint32_t>(cluster_.links().size());
+  group_.clear();
+  group_limits_.clear();
+  for (const FlowRequest& request : requests) {
+    Time latency;
+    const std::size_t begin = group_.paths.size();
+    route(request, group_.paths, latency);
+    for (std::size_t k = begin; k < group_.paths.size(); ++k) {
+      const std::uint32_t link = group_.paths[k];
+      if (link < cluster_links) continue;
+      const auto known = std::find(group_limits_.begin(), group_limits_.end(), link);
+      const auto order = static_cast<std::uint32_t>(known - group_limits_.begin());
+      if (known == group_limits_.end()) {
+        group_limits_.push_back(link);
+        group_.limit_capacity.push_back(limit_capacity_[link - cluster_links]);
+      }
+      group_.paths[k] = GroupContent::limit_tag | order;
+    }
+    group_.sizes.push_back(request.size.count());
+    group_.latencies.push_back(latency);
+    group_.path_begin.push_back(static_cast<std::uint32_t>(group_.paths.size()));
+  }
+  if (replay(ids)) return;
+  for (std::size_t i = 0; i < group_.size(); ++i) {
+    solver_path(group_, i, group_limits_, path_);
+    ids.push_back(join(group_.sizes[i], path_, group_.latencies[i]));
+  }
+}
+
+bool FlowNetwork::replay(std::vector<FlowId>& ids) {
+  for (const std::uint32_t link : group_.paths) {
+    if (link & GroupContent::limit_tag) continue;  // a limit of the group's own plan: no one else's
+    if (reserved_until_[link] > now_ || !solver_.link_idle(link)) return false;
+  }
+  const CachedGroup& cached = this->cached(group_);
+  std::uint32_t slot = static_cast<std::uint32_t>(live_.size());
+  if (free_slots_.empty()) {
+    live_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  LiveGroup& group = live_[slot];
+  const std::size_t n = group_.size();
+  group.cached = &cached;
+  group.start = now_;
+  group.limit_links = group_limits_;
+  group.ids.clear();
+  for (std::size_t i = 0; i < n; ++i) {
+    const FlowId id = new_flow(group_.sizes[i], group_.latencies[i]);
+    Flow& flow = flows_[id.index()];
+    flow.moving = false;  // out of the sharing: rate() and restore() rebuild it from the cached run
+    flow.group = slot;
+    group.ids.push_back(id);
+    ids.push_back(id);
+  }
+  // The cached order is by (completion, index); ties complete in id order, as done_heap_ orders them.
+  const std::vector<std::uint32_t>& by_completion = cached.run.order;
+  group.order.assign(by_completion.begin(), by_completion.end());
+  for (std::size_t a = 0, b = 0; a < n; a = b) {
+    for (b = a + 1; b < n && cached.run.completion[group.order[b]] == cached.run.completion[group.order[a]];) ++b;
+    if (b - a > 1) {
+      std::sort(group.order.begin() + static_cast<std::ptrdiff_t>(a), group.order.begin() + static_cast<std::ptrdiff_t>(b),
+                [&](std::uint32_t x, std::uint32_t y) { return group.ids[x] < group.ids[y]; });
+    }
+  }
+  group.next = 0;
+  queue_next(group);
+  for (std::size_t k = 0; k < cached.run.footprint.size(); ++k) {
+    reserved_until_[cached.run.footprint[k]] = now_ + cached.run.release[k];
+    reserver_[cached.run.footprint[k]] = slot;
+  }
+  ++stats_.replayed_groups;
+  stats_.replayed_flows += n;
+  return true;
+}
+
+void FlowNetwork::queue_next(const LiveGroup& group) {
+  const std::uint32_t index = group.order[group.next];
+  const FlowId id = group.ids[index];
+  done_heap_.push({group.start + group.cached->run.completion[index], id, flows_[id.index()].ticket});
+}
+
+const CachedGroup& FlowNetwork::cached(const GroupContent& content) {
+  if (const CachedGroup* hit = cache_.find(content)) return *hit;
+  if (!alone_) alone_ = std::make_unique<FlowNetwork>(cluster_, overheads_, tolerance_, routes_, false);
+  return *cache_.insert(content, alone_->run_alone(content));
+}
+
+GroupRun FlowNetwork::run_alone(const GroupContent& content) {
+  DSIM_CHECK(solver_.active_flows() == 0 && done_heap_.empty(), "a group can only run alone on an idle network");
+  const std::size_t n = content.size();
+  GroupRun run;
+  run.leave.assign(n, Time::zero());
+  run.completion.assign(n, Time::zero());
+  Recording recording;
+  recording.states.resize(n);
+  recording.run = &run;
+  recording.start = now_;
+  std::vector<LimitId> limits;
+  std::vector<std::uint32_t> limit_links;
+  for (const double capacity : content.limit_capacity) {
+    limits.push_back(add_limit(Bandwidth::from_Bps(capacity)));
+    limit_links.push_back(limit_links_[limits.back().index()]);
+  }
+  recording_ = &recording;
+  for (std::size_t i = 0; i < n; ++i) {
+    solver_path(content, i, limit_links, path_);
+    const FlowId id = join(content.sizes[i], path_, content.latencies[i]);
+    if (recording.index.size() <= id.index()) recording.index.resize(id.index() + 1);
+    recording.index[id.index()] = static_cast<std::uint32_t>(i);
+    if (content.sizes[i] == 0) run.completion[i] = content.latencies[i];
+  }
+  std::vector<FlowId> finished;
+  for (Time t = next_completion(); !t.is_infinite(); t = next_completion()) advance_to(t, finished);
+  recording_ = nullptr;
+  for (const LimitId limit : limits) release_limit(limit);
+  for (const auto& states : recording.states) {
+    for (const auto& [at, rate] : states) {
+      run.state_at.push_back(at - recording.start);
+      run.state_rate.push_back(rate);
+    }
+    run.state_begin.push_back(static_cast<std::uint32_t>(run.state_at.size()));
+  }
+  run.find_footprint(content);
+  run.order.resize(n);
+  for (std::uint32_t i = 0; i < n; ++i) run.order[i] = i;
+  std::stable_sort(run.order.begin(), run.order.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return run.completion[a] < run.completion[b]; });
+  run.state_at.shrink_to_fit();
+  run.state_rate.shrink_to_fit();
+  run.state_begin.shrink_to_fit();
+  return run;
+}
+
+// The record flow `index` of the group would have now had it been shared all along: the same steps as reshare()
+// and advance_to() took for it alone, at the same offsets from its start.
+void FlowNetwork::rebuild(const LiveGroup& group, std::size_t index, Flow& flow) const {
+  const GroupContent& content = group.cached->content;
+  const GroupRun& run = group.cached->run;
+  const Time offset = now_ - group.start;
+  flow = Flow{};
+  flow.remaining = static_cast<double>(content.sizes[index]);
+  flow.started = group.start;
+  flow.updated = group.start;
+  flow.latency = content.latencies[index];
+  if (run.leave[index] <= offset) {
+    flow.moving = false;
+    flow.remaining = 0;
+    flow.bytes_done = group.start + run.completion[index] - flow.latency;
+    return;
+  }
+  flow.bytes_done = Time::infinite();
+  for (std::uint32_t k = run.state_begin[index]; k < run.state_begin[index + 1] && run.state_at[k] <= offset; ++k) {
+    const Time at = group.start + run.state_at[k];
+    progress(flow, at);
+    flow.rate = run.state_rate[k];
+    flow.bytes_done = predicted_end(flow, at);
+  }
+}
+
+void FlowNetwork::restore(std::uint32_t slot) {
+  LiveGroup& group = live_[slot];
+  const CachedGroup& cached = *group.cached;
+  for (const std::uint32_t link : cached.run.footprint) {
+    if (reserver_[link] == slot) reserved_until_[link] = Time::zero();
+  }
+  const Time offset = now_ - group.start;
+  for (std::size_t k = group.next; k < group.order.size(); ++k) {
+    const std::uint32_t i = group.order[k];
+    const FlowId id = group.ids[i];
+    Flow& flow = flows_[id.index()];
+    const std::uint32_t ticket = flow.ticket + 1;  // the group's queued completion goes stale
+    if (cached.run.leave[i] <= offset) {
+      // In its latency tail: it completes as queued, now on its own.
+      flow.group = no_group;
+      flow.ticket = ticket;
+      done_heap_.push({group.start + cached.run.completion[i], id, ticket});
+      continue;
+    }
+    rebuild(group, i, flow);
+    flow.ticket = ticket;
+    // Not path_: a start_flow that brings the group back is still reading it.
+    solver_path(cached.content, i, group.limit_links, restore_path_);
+    // With the rate it has: if the re-share keeps it, so is its predicted end, as when shared all along.
+    solver_.add_flow(id, restore_path_, flow.rate);
+    bytes_heap_.set(id, flow.bytes_done);
+  }
+  unsettled_ = true;
+  ++stats_.restored_groups;
+  free_group(slot);
+}
+
+void FlowNetwork::free_group(std::uint32_t slot) {
+  LiveGroup& group = live_[slot];
+  group.cached = nullptr;
+  group.ids.clear();
+  free_slots_.push_back(slot);
+}
+
+GroupReplayStats FlowNetwork::group_replay() const {
+  GroupReplayStats stats = stats_;
+  stats.cached_groups = cache_.groups();
+  stats.cache_bytes = cache_.bytes();
+  return stats;
+}
+
+}  // namespace dsim::models::network

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "models/network/group_cache.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace dsim::models::network {
+namespace {
+
+template <typename T>
+std::size_t bytes_of(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+// FNV-1a over 64-bit words: the cache compares contents in full on a hit, so the hash only has to spread them.
+void mix(std::uint64_t& h, std::uint64_t word) {
+  h ^= word;
+  h *= 0x100000001b3ull;
+}
+
+}  // namespace
+
+void GroupContent::clear() {
+  sizes.clear();
+  latencies.clear();
+  path_begin.assign(1, 0);
+  paths.clear();
+  limit_capacity.clear();
+}
+
+std::uint64_t GroupContent::hash() const {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const std::uint64_t size : sizes) mix(h, size);
+  for (const Time latency : latencies) mix(h, static_cast<std::uint64_t>(latency.ps()));
+  for (const std::uint32_t begin : path_begin) mix(h, begin);
+  for (const std::uint32_t link : paths) mix(h, link);
+  for (const double capacity : limit_capacity) mix(h, std::bit_cast<std::uint64_t>(capacity));
+  return h;
+}
+
+std::size_t GroupRun::bytes() const {
+  return bytes_of(leave) + bytes_of(completion) + bytes_of(state_begin) + bytes_of(state_at) +
+         bytes_of(state_rate) + bytes_of(footprint) + bytes_of(release) + bytes_of(order);
+}
+
+void GroupRun::find_footprint(const GroupContent& content) {
+  footprint.clear();
+  release.clear();
+  std::vector<std::pair<std::uint32_t, Time>> crossings;
+  for (std::size_t i = 0; i < content.size(); ++i) {
+    for (std::uint32_t k = content.path_begin[i]; k < content.path_begin[i + 1]; ++k) {
+      if ((content.paths[k] & GroupContent::limit_tag) == 0) crossings.emplace_back(content.paths[k], leave[i]);
+    }
+  }
+  std::sort(crossings.begin(), crossings.end());
+  for (const auto& [link, left] : crossings) {
+    if (!footprint.empty() && footprint.back() == link) {
+      release.back() = std::max(release.back(), left);
+    } else {
+      footprint.push_back(link);
+      release.push_back(left);
+    }
+  }
+  footprint.shrink_to_fit();
+  release.shrink_to_fit();
+}
+
+const CachedGroup* GroupCache::find(const GroupContent& content) const {
+  const auto [first, last] = by_hash_.equal_range(content.hash());
+  for (auto it = first; it != last; ++it) {
+    if (it->second->content == content) return it->second;
+  }
+  return nullptr;
+}
+
+const CachedGroup* GroupCache::insert(const GroupContent& content, GroupRun run) {
+  auto group = std::make_unique<CachedGroup>(CachedGroup{content, std::move(run)});
+  const CachedGroup* kept = group.get();
+  bytes_ += kept->run.bytes() + bytes_of(kept->content.sizes) + bytes_of(kept->content.latencies) +
+            bytes_of(kept->content.path_begin) + bytes_of(kept->content.paths) +
+            bytes_of(kept->content.limit_capacity);
+  by_hash_.emplace(content.hash(), kept);
+  groups_.push_back(std::move(group));
+  return kept;
+}
+
+}  // namespace dsim::models::network
