@@ -79,6 +79,9 @@ class Builder {
   StepTrace build() {
     for (int p = 0; p < layout_.pp(); ++p) {
       for (int first = 0; first < layout_.dp(); first += layout_.ep()) chunks_of(p, first);
+      // Every pipeline rank emits about as many ops as the first (the stages differ by a layer or two); chaining and
+      // the data-parallel sync add a few per rank.
+      if (p == 0) trace_.reserve_ops(trace_.ops().size() * static_cast<std::size_t>(layout_.pp()) * 11 / 10);
     }
     chain_stages();
     if (spec_.data_parallel_sync) data_parallel_sync();

@@ -113,7 +113,7 @@ StepTrace schedule_trace(const PipelineSchedule& schedule, const PassTimes& time
       }
       const OpId self = table.at(order[i].microbatch, stage(r, order[i]), order[i].pass);
       std::sort(op.deps.begin(), op.deps.end());
-      op.deps.erase(std::unique(op.deps.begin(), op.deps.end()), op.deps.end());
+      op.deps.resize_down(static_cast<std::size_t>(std::unique(op.deps.begin(), op.deps.end()) - op.deps.begin()));
       op.name = std::move(name);
       const OpId id = trace.add(std::move(op));
       DSIM_CHECK(id == self, "schedule op {} was given id {}", id.value(), self.value());

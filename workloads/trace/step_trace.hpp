@@ -31,6 +31,7 @@
 #include "sim/core/ids.hpp"
 #include "sim/core/kernel.hpp"
 #include "sim/core/units.hpp"
+#include "workloads/trace/dep_list.hpp"
 
 namespace dsim::workloads {
 
@@ -113,29 +114,30 @@ struct CollectiveCall {
   MoeCall moe;
 };
 
+// Fields are ordered by size, so that the record takes 104 bytes, not 128: a V3 step holds 15 million of them.
 struct Op {
   OpName name;
-  RankId rank;
-  OpKind kind = OpKind::compute;
-  StreamId stream;
-  std::vector<OpId> deps;
+  DepList deps;
   // compute: a fixed duration, or FLOPs in a dtype for the compute model to time
   std::optional<Time> duration;
   double flops = 0.0;
-  Dtype dtype = Dtype::bf16;
   Bytes bytes;  // compute: HBM bytes read and written (memory-bound ops: decode attention, elementwise)
-  // send / recv
-  RankId peer;
-  Bytes size;
+  Bytes size;   // send / recv
+  RankId rank;
+  StreamId stream;
+  RankId peer;  // send / recv
   // collective: the call this op joins
   CallId call;
-  Phase phase = Phase::other;
   // compute: SMs that communication kernels hold while this op runs (DualPipe reserves them for the whole step)
   int reserved_sms = 0;
   // compute: the kernels it runs, one after another (generated steps); none: the op is timed from its FLOPs and
   // bytes as one kernel (hand-written traces). flops and bytes are then the kernels' sums, for reports.
   KernelMixId kernels;
+  OpKind kind = OpKind::compute;
+  Dtype dtype = Dtype::bf16;
+  Phase phase = Phase::other;
 };
+static_assert(sizeof(Op) <= 104, "an op's record grew: a V3 step holds 15 million of them");
 
 // A matched send/recv pair.
 struct Transfer {
@@ -153,6 +155,9 @@ class StepTrace {
   OpId add(Op op);
   // Makes `op` wait for `dep` as well (generators chain stages after emitting them).
   void add_dep(OpId op, OpId dep);
+  // Room for this many ops in all, so that a generator that can estimate its size does not grow the op list by
+  // doubling: each doubling copies it and touches twice the memory (a V3 step's list is over a gigabyte).
+  void reserve_ops(std::size_t ops) { ops_.reserve(ops); }
   // A group of ranks for collectives; the same list of ranks always gets the same id.
   GroupId add_group(std::vector<RankId> ranks);
   // A collective call; each rank of its group then adds one op of kind collective naming it.
