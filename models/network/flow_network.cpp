@@ -67,18 +67,20 @@ void FlowNetwork::route(const FlowRequest& request, std::vector<std::uint32_t>& 
   }
 }
 
-FlowId FlowNetwork::new_flow(std::uint64_t size, Time latency) {
-  FlowId id(static_cast<FlowId::Value>(flows_.size()));
+FlowId FlowNetwork::new_id() {
   if (free_ids_.empty()) {
     flows_.emplace_back();
-  } else {
-    id = free_ids_.back();
-    free_ids_.pop_back();
+    return FlowId(static_cast<FlowId::Value>(flows_.size() - 1));
   }
+  const FlowId id = free_ids_.back();
+  free_ids_.pop_back();
+  return id;
+}
+
+FlowId FlowNetwork::new_flow(std::uint64_t size, Time latency) {
+  const FlowId id = new_id();
   Flow& flow = flows_[id.index()];
-  const std::uint32_t ticket = flow.ticket + 1;  // a stale completion of the id's earlier life never matches
   flow = Flow{};
-  flow.ticket = ticket;
   flow.remaining = static_cast<double>(size);
   flow.started = now_;
   flow.updated = now_;
@@ -93,7 +95,7 @@ FlowId FlowNetwork::join(std::uint64_t size, std::span<const std::uint32_t> path
     // Only the latency remains.
     flow.moving = false;
     flow.bytes_done = now_;
-    done_heap_.push({now_ + flow.latency, id, flow.ticket});
+    done_heap_.push({now_ + flow.latency, id});
     return id;
   }
   flow.bytes_done = Time::infinite();
@@ -143,24 +145,25 @@ void FlowNetwork::reshare() {
 }
 
 void FlowNetwork::pop_stale_done() {
-  while (!done_heap_.empty() && done_heap_.top().ticket != flows_[done_heap_.top().flow.index()].ticket) {
+  while (!done_heap_.empty() && done_heap_.top().group != no_group &&
+         done_heap_.top().ticket != live_[done_heap_.top().group].ticket) {
     done_heap_.pop();
   }
 }
 
-void FlowNetwork::complete(FlowId id, std::vector<FlowId>& finished) {
-  Flow& flow = flows_[id.index()];
-  if (flow.group != no_group) {
-    LiveGroup& group = live_[flow.group];
-    DSIM_CHECK(group.ids[group.order[group.next]] == id, "flow {} completed out of its group's order", id.value());
+void FlowNetwork::complete(const Due& due, std::vector<FlowId>& finished) {
+  if (due.group != no_group) {
+    LiveGroup& group = live_[due.group];
+    DSIM_CHECK(group.ids[group.order[group.next]] == due.flow, "flow {} completed out of its group's order",
+               due.flow.value());
     if (++group.next == group.order.size()) {
-      free_group(flow.group);
+      free_group(due.group);
     } else {
-      queue_next(group);
+      queue_next(due.group);
     }
   }
-  finished.push_back(id);
-  free_ids_.push_back(id);
+  finished.push_back(due.flow);
+  free_ids_.push_back(due.flow);
 }
 
 Time FlowNetwork::next_completion() {
@@ -182,9 +185,9 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
     if (next > t) break;
     now_ = next;
     if (tail <= bytes) {
-      const FlowId id = done_heap_.top().flow;
+      const Due due = done_heap_.top();
       done_heap_.pop();
-      complete(id, finished);
+      complete(due, finished);
       continue;
     }
     // Every flow whose bytes end now leaves the solver, and with it every flow that would end within the tolerance
@@ -199,7 +202,7 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
       flow.remaining = 0;
       flow.rate = 0;
       solver_.remove_flow(id);
-      done_heap_.push({end + flow.latency, id, flow.ticket});
+      done_heap_.push({end + flow.latency, id});
       if (recording_ != nullptr) {
         const std::uint32_t index = recording_->index[id.index()];
         recording_->run->leave[index] = now_ - recording_->start;
@@ -213,13 +216,18 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
 
 double FlowNetwork::rate(FlowId id) {
   settle();
+  // A flow of a replayed group has no record of its own until it is brought back: rebuild it.
+  for (const LiveGroup& group : live_) {
+    if (group.cached == nullptr) continue;
+    for (std::size_t k = group.next; k < group.order.size(); ++k) {
+      if (group.ids[group.order[k]] != id) continue;
+      Flow rebuilt;
+      rebuild(group, group.order[k], rebuilt);
+      return rebuilt.moving ? rebuilt.rate : 0.0;
+    }
+  }
   const Flow& flow = flows_[id.index()];
-  if (flow.group == no_group) return flow.moving ? flow.rate : 0.0;
-  const LiveGroup& group = live_[flow.group];
-  Flow rebuilt;
-  rebuild(group, static_cast<std::size_t>(std::find(group.ids.begin(), group.ids.end(), id) - group.ids.begin()),
-          rebuilt);
-  return rebuilt.moving ? rebuilt.rate : 0.0;
+  return flow.moving ? flow.rate : 0.0;
 }
 
 }  // namespace dsim::models::network

@@ -76,18 +76,18 @@ class FlowNetwork final : public NetworkModel {
     Time updated;           // when `remaining` was last brought up to date
     Time bytes_done;        // predicted end of the bytes phase (infinite if rate is 0)
     Time latency;           // the route's latency, paid after the bytes
-    std::uint32_t ticket = 0;         // the completion (Due) that counts; older ones are stale
-    std::uint32_t group = no_group;   // the replayed group (live_) the flow belongs to
     bool moving = true;
   };
   static_assert(sizeof(Flow) == 64, "a flow's record should fill one cache line, not two");
   // A completion: a time and its flow, ordered by (time, flow id), a total order, so that ties pop in id order
-  // whatever the heap's history. A replayed group's completions are queued at its start; one whose flow rejoins the
-  // sharing goes stale (its ticket no longer the flow's) and is dropped when it reaches the top.
+  // whatever the heap's history. A replayed group has one queued at a time, its next, which names the group and its
+  // ticket then; once the group is brought back or done, the ticket has moved on and the entry is dropped when it
+  // reaches the top. The flows of a replayed group are thus never read or written until they are brought back.
   struct Due {
     Time at;
     FlowId flow;
-    std::uint32_t ticket;
+    std::uint32_t group = no_group;  // a replayed group's slot, or no_group for a flow in the sharing
+    std::uint32_t ticket = 0;        // the group's ticket when queued
     bool operator>(const Due& other) const { return at > other.at || (at == other.at && flow > other.flow); }
   };
   // A group being replayed: its cached run, where it started, its flows' ids and limits, and its flows in the order
@@ -100,6 +100,7 @@ class FlowNetwork final : public NetworkModel {
     std::vector<std::uint32_t> limit_links;  // solver link of each of the group's limits
     std::vector<std::uint32_t> order;        // flow indices by (completion, id)
     std::size_t next = 0;                    // order[next] completes next; those before it have completed
+    std::uint32_t ticket = 0;                // moves on when the group is brought back or done
   };
   using MinHeap = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
 
@@ -116,12 +117,13 @@ class FlowNetwork final : public NetworkModel {
   Time earliest_bytes_done() { return bytes_heap_.top_time(); }
   // Routes a request: appends its solver path (covered links left out, its limit's link added) to `path`.
   void route(const FlowRequest& request, std::vector<std::uint32_t>& path, Time& latency);
+  FlowId new_id();
   FlowId new_flow(std::uint64_t size, Time latency);
   // Starts a routed flow in the sharing, after bringing back any replayed group on its path.
   FlowId join(std::uint64_t size, std::span<const std::uint32_t> path, Time latency);
   void pop_stale_done();
-  void complete(FlowId id, std::vector<FlowId>& finished);
-  void queue_next(const LiveGroup& group);  // its next completion into done_heap_
+  void complete(const Due& due, std::vector<FlowId>& finished);
+  void queue_next(std::uint32_t group);  // its next completion into done_heap_
 
   // Replay of isolated groups (flow_network_groups.cpp).
   bool replay(std::vector<FlowId>& ids);  // the group in group_; false if its links are not idle

@@ -84,10 +84,8 @@ bool FlowNetwork::replay(std::vector<FlowId>& ids) {
   group.limit_links = group_limits_;
   group.ids.clear();
   for (std::size_t i = 0; i < n; ++i) {
-    const FlowId id = new_flow(group_.sizes[i], group_.latencies[i]);
-    Flow& flow = flows_[id.index()];
-    flow.moving = false;  // out of the sharing: rate() and restore() rebuild it from the cached run
-    flow.group = slot;
+    // Only an id: its record is written if the group is brought back (restore() rebuilds it).
+    const FlowId id = new_id();
     group.ids.push_back(id);
     ids.push_back(id);
   }
@@ -102,7 +100,7 @@ bool FlowNetwork::replay(std::vector<FlowId>& ids) {
     }
   }
   group.next = 0;
-  queue_next(group);
+  queue_next(slot);
   for (std::size_t k = 0; k < cached.run.footprint.size(); ++k) {
     reserved_until_[cached.run.footprint[k]] = now_ + cached.run.release[k];
     reserver_[cached.run.footprint[k]] = slot;
@@ -112,10 +110,10 @@ bool FlowNetwork::replay(std::vector<FlowId>& ids) {
   return true;
 }
 
-void FlowNetwork::queue_next(const LiveGroup& group) {
+void FlowNetwork::queue_next(std::uint32_t slot) {
+  const LiveGroup& group = live_[slot];
   const std::uint32_t index = group.order[group.next];
-  const FlowId id = group.ids[index];
-  done_heap_.push({group.start + group.cached->run.completion[index], id, flows_[id.index()].ticket});
+  done_heap_.push({group.start + group.cached->run.completion[index], group.ids[index], slot, group.ticket});
 }
 
 const CachedGroup& FlowNetwork::cached(const GroupContent& content) {
@@ -202,21 +200,16 @@ void FlowNetwork::restore(std::uint32_t slot) {
   for (const std::uint32_t link : cached.run.footprint) {
     if (reserver_[link] == slot) reserved_until_[link] = Time::zero();
   }
-  const Time offset = now_ - group.start;
   for (std::size_t k = group.next; k < group.order.size(); ++k) {
     const std::uint32_t i = group.order[k];
     const FlowId id = group.ids[i];
     Flow& flow = flows_[id.index()];
-    const std::uint32_t ticket = flow.ticket + 1;  // the group's queued completion goes stale
-    if (cached.run.leave[i] <= offset) {
-      // In its latency tail: it completes as queued, now on its own.
-      flow.group = no_group;
-      flow.ticket = ticket;
-      done_heap_.push({group.start + cached.run.completion[i], id, ticket});
+    rebuild(group, i, flow);
+    if (!flow.moving) {
+      // In its latency tail: it completes as the cached run says, now on its own.
+      done_heap_.push({group.start + cached.run.completion[i], id});
       continue;
     }
-    rebuild(group, i, flow);
-    flow.ticket = ticket;
     // Not path_: a start_flow that brings the group back is still reading it.
     solver_path(cached.content, i, group.limit_links, restore_path_);
     // With the rate it has: if the re-share keeps it, so is its predicted end, as when shared all along.
@@ -230,6 +223,7 @@ void FlowNetwork::restore(std::uint32_t slot) {
 
 void FlowNetwork::free_group(std::uint32_t slot) {
   LiveGroup& group = live_[slot];
+  ++group.ticket;  // its queued completion, if any, goes stale
   group.cached = nullptr;
   group.ids.clear();
   free_slots_.push_back(slot);
