@@ -3,10 +3,11 @@
 // networks, one replaying groups from its cache and one sharing every flow, and compares what they report. With
 // completion tolerance 0 the replay must be invisible: the same flow ids, the same completion times to the
 // picosecond, the same finished order, the same rates. Cluster: tests/topology/test_clusters.hpp (NVLink 160 GB/s
-// effective with 1 us latency; cross-node: NIC 40 GB/s effective, 2.7 us of latency), and a fat-tree built from it.
+// effective with 1 us latency; cross-node: NIC 40 GB/s effective, 2.7 us of latency), and fat-trees built from it.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -195,13 +196,17 @@ FlowRequest flow(std::uint32_t src, std::uint32_t dst, std::uint64_t bytes,
 //       bind): 20 GB/s each. f3's bytes end at 80 us (done 81 us); f4 has 1.6e6 B left at 40 GB/s: 40 us more,
 //       done 121 us.
 //   f5  GPU 2 -> 6, 2e6 B: alone on NICs 2 and 6, 50 us + 2.7 us = 52.7 us.
-// The group's links: NICs 0, 4, 5 until 300 us, NVLink 1->2 and 1->3 until 80 and 120 us, NICs 2, 6 until 50 us.
+// The group's links: NICs 0 and 4 until 300 us, NIC 5 until 200 us, NVLink 1->2 and 1->3 until 80 and 120 us,
+// NICs 2 and 6 until 50 us.
 Action hand_group(Time at, std::uint32_t script_limit) {
   Action group;
   group.at = at;
-  group.flows = {flow(0, 4, 8'000'000),           flow(0, 5, 4'000'000),
-                 flow(1, 2, 0),                   flow(1, 2, 1'600'000, script_limit),
-                 flow(1, 3, 3'200'000, script_limit), flow(2, 6, 2'000'000)};
+  group.flows = {flow(0, 4, 8'000'000),
+                 flow(0, 5, 4'000'000),
+                 flow(1, 2, 0),
+                 flow(1, 2, 1'600'000, script_limit),
+                 flow(1, 3, 3'200'000, script_limit),
+                 flow(2, 6, 2'000'000)};
   group.add_limits = {{script_limit, units::GBps(40)}};
   group.release_when_done = true;
   return group;
