@@ -67,6 +67,16 @@ const BadInput value_cases[] = {
     {"negative_size.json", "negative_size.json", "/workload/trace/ranks/0/ops/0/size_bytes",
      "expected an integer >= 0, got -8"},
     {"negative_rank.json", "negative_rank.json", "/workload/trace/ranks/0/rank", "expected an integer >= 0, got -1"},
+    {"reuse_groups_wrong_type.json", "reuse_groups_wrong_type.json", "/models/network/reuse_isolated_groups",
+     "expected true or false, got \"yes\""},
+};
+
+// Keys of the flow network model set on the simple one, which shares nothing.
+const BadInput simple_network_cases[] = {
+    {"reuse_groups_on_simple.json", "reuse_groups_on_simple.json", "/models/network/reuse_isolated_groups",
+     "the simple network shares nothing, so reuse_isolated_groups does not apply to it; it applies to kind flow"},
+    {"tolerance_on_simple.json", "tolerance_on_simple.json", "/models/network/completion_tolerance",
+     "the simple network shares nothing, so completion_tolerance does not apply to it; it applies to kind flow"},
 };
 
 // Rules across keys, and the trace as a whole.
@@ -136,6 +146,10 @@ TEST_CASE("bad input: unknown keys, wrong types and out-of-range values exit 2 n
   for (const auto& bad : value_cases) check_rejected(bad);
 }
 
+TEST_CASE("bad input: a flow network key on the simple network exits 2 naming the key", "[cli]") {
+  for (const auto& bad : simple_network_cases) check_rejected(bad);
+}
+
 TEST_CASE("bad input: inconsistent traces exit 2 naming the op at fault", "[cli]") {
   for (const auto& bad : trace_cases) check_rejected(bad);
 }
@@ -145,6 +159,7 @@ TEST_CASE("bad input: every file under tests/cli/bad_input is in one of the tabl
   std::vector<std::string> listed = {"valid_base.json", "include_cycle_b.json", "missing_workload.json"};
   for (const auto& bad : syntax_cases) listed.emplace_back(bad.file);
   for (const auto& bad : value_cases) listed.emplace_back(bad.file);
+  for (const auto& bad : simple_network_cases) listed.emplace_back(bad.file);
   for (const auto& bad : trace_cases) listed.emplace_back(bad.file);
   for (const auto& entry : std::filesystem::directory_iterator(bad_input_dir)) {
     const std::string name = entry.path().filename().string();

@@ -123,4 +123,109 @@ TEST_CASE("plan runner: per-message overheads follow the transport of the route"
   CHECK(spans[1].end == units::us(5.7));
 }
 
+// A DeepEP-style dispatch on the small cluster: every GPU sends to every other, inside a node by NVLink under a
+// 60 GB/s limit per sending GPU (its copy SMs), across nodes by RDMA; sizes vary by pair, GPU 3 -> 0 sends nothing.
+// Every step is a transfer without deps, so the runner starts the plan as one group (CommPlan::starts_at_once).
+CommPlan dispatch_plan() {
+  CommPlan plan;
+  const std::uint32_t rdma = plan.phase("rdma");
+  const std::uint32_t nvlink = plan.phase("nvlink");
+  std::vector<std::uint32_t> sms;
+  for (std::uint32_t g = 0; g < 8; ++g) sms.push_back(plan.limit(units::GBps(60)));
+  for (std::uint32_t src = 0; src < 8; ++src) {
+    for (std::uint32_t dst = 0; dst < 8; ++dst) {
+      if (src == dst) continue;
+      const Bytes size(src == 3 && dst == 0 ? 0 : 100'000ULL * (1 + (src * 7 + dst * 3) % 11));
+      if (src / 4 == dst / 4) {
+        plan.transfer(GpuId(src), GpuId(dst), size, {}, nvlink, sms[src]);
+      } else {
+        plan.transfer(GpuId(src), GpuId(dst), size, {}, rdma);
+      }
+    }
+  }
+  return plan;
+}
+
+TEST_CASE("plan runner: a plan started at once as one group gives the same step spans replayed or shared",
+          "[models]") {
+  // The dispatch plan (dispatch_plan) on two networks with completion tolerance 0, one replaying isolated groups
+  // and one sharing every flow, started twice; every step's start and end must agree to the picosecond. The second
+  // start 1 ms after the first (which is done by about 110 us: 4.4e6 B at most out of one NIC at 40 GB/s): both
+  // replay (2 x 56 flows), the second from the cache, though its limits have other ids (the first plan's are not
+  // released). The second 20 us into the first: it finds its links busy, shares, and brings the first back into
+  // the sharing.
+  const topology::Cluster cluster(testing::small_cluster());
+  const CommPlan plan = dispatch_plan();
+  REQUIRE(plan.starts_at_once());
+  const auto run = [&](network::FlowNetwork& network, Time second_at) {
+    PlanRunner runner(network);
+    std::vector<std::vector<StepSpan>> spans;
+    const PlanHandle first = runner.start(plan);
+    std::vector<PlanHandle> done;
+    for (Time next = runner.next_event(); next <= second_at; next = runner.next_event()) runner.advance_to(next, done);
+    runner.advance_to(second_at, done);
+    const PlanHandle second = runner.start(plan);
+    advance_through(runner);
+    spans.push_back(runner.spans(first));
+    spans.push_back(runner.spans(second));
+    return spans;
+  };
+  Time second_at;
+  network::GroupReplayStats expected;
+  expected.groups = 2;
+  SECTION("one after the other") {
+    second_at = units::ms(1);
+    expected.replayed_groups = 2;
+    expected.cached_groups = 1;
+  }
+  SECTION("the second 20 us into the first") {
+    second_at = units::us(20);
+    expected.replayed_groups = 1;
+    expected.restored_groups = 1;
+    expected.cached_groups = 1;
+  }
+  network::FlowNetwork replaying(cluster, {}, 0.0, topology::Cluster::Routes::all, true);
+  network::FlowNetwork sharing(cluster, {}, 0.0, topology::Cluster::Routes::all, false);
+  const auto a = run(replaying, second_at);
+  const auto b = run(sharing, second_at);
+  for (std::size_t p = 0; p < 2; ++p) {
+    REQUIRE(a[p].size() == plan.steps().size());
+    REQUIRE(b[p].size() == plan.steps().size());
+    for (std::size_t s = 0; s < a[p].size(); ++s) {
+      INFO("plan " << p << ", step " << s);
+      CHECK(a[p][s].start == b[p][s].start);
+      CHECK(a[p][s].end == b[p][s].end);
+      CHECK_FALSE(a[p][s].end.is_infinite());
+    }
+  }
+  CHECK(a[0].front().start == Time::zero());
+  CHECK(a[1].front().start == second_at);
+  const network::GroupReplayStats stats = replaying.group_replay();
+  CHECK(stats.groups == expected.groups);
+  CHECK(stats.replayed_groups == expected.replayed_groups);
+  CHECK(stats.replayed_flows == 56 * expected.replayed_groups);
+  CHECK(stats.restored_groups == expected.restored_groups);
+  CHECK(stats.cached_groups == expected.cached_groups);
+}
+
+TEST_CASE("plan runner: a plan with a local step or a dependency is not started as one group", "[models]") {
+  // starts_at_once needs every step to be a transfer waiting for nothing: a local step, or one dependency, makes
+  // the runner begin steps one by one, so the replaying network sees no group (its stats stay at zero).
+  const topology::Cluster cluster(testing::small_cluster());
+  CommPlan with_local;
+  with_local.transfer(GpuId(0), GpuId(4), Bytes(1'000'000));
+  with_local.transfer(GpuId(1), GpuId(5), Bytes(1'000'000));
+  with_local.local(GpuId(2), units::us(3));
+  CommPlan with_dep;
+  const StepId first = with_dep.transfer(GpuId(0), GpuId(4), Bytes(1'000'000));
+  with_dep.transfer(GpuId(1), GpuId(5), Bytes(1'000'000), std::array{first});
+  CHECK_FALSE(with_local.starts_at_once());
+  CHECK_FALSE(with_dep.starts_at_once());
+  for (const CommPlan* plan : {&with_local, &with_dep}) {
+    network::FlowNetwork network(cluster, {}, 0.0, topology::Cluster::Routes::all, true);
+    PlanRunner::run_alone(network, *plan);
+    CHECK(network.group_replay().groups == 0);
+  }
+}
+
 }  // namespace dsim::models::collectives

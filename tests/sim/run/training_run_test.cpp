@@ -160,6 +160,46 @@ TEST_CASE("training run: on every rank compute, exposed communication and bubble
   }
 }
 
+TEST_CASE("training run: replaying isolated groups gives the same op times as sharing every flow", "[sim]") {
+  // The small MoE step with completion tolerance 0, once with /models/network/reuse_isolated_groups on (DeepEP
+  // dispatches and combines that find their links idle run from the flow network's cache) and once off. Max-min
+  // sharing splits into independent parts, so every op's ready, start and end time must agree to the picosecond,
+  // and so must the bytes on every link; the run with reuse on must have replayed groups (else this compares
+  // nothing), some of them from the cache, and the run with it off none.
+  const auto run = [](bool reuse) {
+    const scenario::Scenario s = load({"/models/network/completion_tolerance=0",
+                                       std::string("/models/network/reuse_isolated_groups=") +
+                                           (reuse ? "true" : "false")});
+    return Simulation(s).run();
+  };
+  const RunOutput on = run(true);
+  const RunOutput off = run(false);
+  REQUIRE(on.result.ops.size() == off.result.ops.size());
+  std::size_t differing = 0;
+  for (std::size_t i = 0; i < on.result.ops.size(); ++i) {
+    const replay::OpRecord& a = on.result.ops[i];
+    const replay::OpRecord& b = off.result.ops[i];
+    if (a.ready != b.ready || a.start != b.start || a.end != b.end) {
+      if (differing++ < 5) {  // the first few, with their times
+        INFO("op " << i << ": " << on.trace.ops()[i].name << " on rank " << on.trace.ops()[i].rank.value()
+                   << ", replayed " << a.start.ps() << " .. " << a.end.ps() << " ps, shared " << b.start.ps()
+                   << " .. " << b.end.ps() << " ps");
+        CHECK(a.end == b.end);
+      }
+    }
+  }
+  CHECK(differing == 0);
+  CHECK(on.result.makespan == off.result.makespan);
+  CHECK(on.result.link_bytes == off.result.link_bytes);
+  const models::network::GroupReplayStats& groups = on.result.group_replay;
+  INFO("groups " << groups.groups << ", replayed " << groups.replayed_groups << ", restored "
+                 << groups.restored_groups << ", cached " << groups.cached_groups);
+  CHECK(groups.replayed_groups > 0);
+  CHECK(groups.cached_groups < groups.replayed_groups);
+  CHECK(off.result.group_replay.groups == 0);
+  CHECK(off.result.group_replay.replayed_groups == 0);
+}
+
 }  // namespace dsim::run
 
 namespace dsim::run {
