@@ -184,7 +184,9 @@ void FlowNetwork::advance_to(Time t, std::vector<FlowId>& finished) {
     const Time next = std::min(bytes, tail);
     if (next > t) break;
     now_ = next;
-    if (tail <= bytes) {
+    // Bytes ends first: a flow whose bytes end now with no latency completes now, and every completion of one
+    // instant is then reported in id order (a replayed group's are queued long before).
+    if (tail < bytes) {
       const Due due = done_heap_.top();
       done_heap_.pop();
       complete(due, finished);

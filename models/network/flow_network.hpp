@@ -23,10 +23,11 @@
 // and later starts of the same group on idle links only schedule its cached completions and reserve its links. The
 // first flow to touch a reserved link while a group flow still moves on it brings the group back: each moving flow
 // rejoins the sharing with the record it would have had (rebuilt by the same arithmetic), so from then on it is
-// shared as if it had never left. What differs from simulating every flow: the completion tolerance's early ends
-// (above) are chosen among the group's own flows rather than among all the network's, and a group's rates come from
-// a fresh solve where a long-running one keeps rates within the solver's 1e-12 rate tolerance; with tolerance 0 the
-// two agree to a few picoseconds (tests/models/flow_network_groups_test.cpp).
+// shared as if it had never left (the solver is told its rate, so a share the newcomer leaves alone moves nothing).
+// The group's limits (shared limits its flows name) are checked and reserved like its links. With completion
+// tolerance 0 this gives the same completions, in the same order and under the same ids, as sharing every flow,
+// bit for bit (tests/models/flow_network_groups_test.cpp); with a tolerance the early ends (above) are chosen among
+// the group's own flows rather than among all of the network's, which moves ends by a part of the tolerance.
 #pragma once
 
 #include <cstdint>

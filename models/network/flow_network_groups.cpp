@@ -65,9 +65,13 @@ void FlowNetwork::start_flows(std::span<const FlowRequest> requests, std::vector
 }
 
 bool FlowNetwork::replay(std::vector<FlowId>& ids) {
+  const auto busy = [this](std::uint32_t link) { return reserved_until_[link] > now_ || !solver_.link_idle(link); };
   for (const std::uint32_t link : group_.paths) {
-    if (link & GroupContent::limit_tag) continue;  // a limit of the group's own plan: no one else's
-    if (reserved_until_[link] > now_ || !solver_.link_idle(link)) return false;
+    if ((link & GroupContent::limit_tag) == 0 && busy(link)) return false;
+  }
+  // A plan's limits are its own, but a caller may share one with flows outside the group.
+  for (const std::uint32_t link : group_limits_) {
+    if (busy(link)) return false;
   }
   const CachedGroup& cached = this->cached(group_);
   std::uint32_t slot = static_cast<std::uint32_t>(live_.size());
@@ -101,10 +105,12 @@ bool FlowNetwork::replay(std::vector<FlowId>& ids) {
   }
   group.next = 0;
   queue_next(slot);
-  for (std::size_t k = 0; k < cached.run.footprint.size(); ++k) {
-    reserved_until_[cached.run.footprint[k]] = now_ + cached.run.release[k];
-    reserver_[cached.run.footprint[k]] = slot;
-  }
+  const auto reserve = [&](std::uint32_t link, Time release) {
+    reserved_until_[link] = now_ + release;
+    reserver_[link] = slot;
+  };
+  for (std::size_t k = 0; k < cached.run.footprint.size(); ++k) reserve(cached.run.footprint[k], cached.run.release[k]);
+  for (std::size_t k = 0; k < group_limits_.size(); ++k) reserve(group_limits_[k], cached.run.limit_release[k]);
   ++stats_.replayed_groups;
   stats_.replayed_flows += n;
   return true;
@@ -197,9 +203,11 @@ void FlowNetwork::rebuild(const LiveGroup& group, std::size_t index, Flow& flow)
 void FlowNetwork::restore(std::uint32_t slot) {
   LiveGroup& group = live_[slot];
   const CachedGroup& cached = *group.cached;
-  for (const std::uint32_t link : cached.run.footprint) {
+  const auto unreserve = [&](std::uint32_t link) {
     if (reserver_[link] == slot) reserved_until_[link] = Time::zero();
-  }
+  };
+  for (const std::uint32_t link : cached.run.footprint) unreserve(link);
+  for (const std::uint32_t link : group.limit_links) unreserve(link);
   for (std::size_t k = group.next; k < group.order.size(); ++k) {
     const std::uint32_t i = group.order[k];
     const FlowId id = group.ids[i];

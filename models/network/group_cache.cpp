@@ -40,16 +40,24 @@ std::uint64_t GroupContent::hash() const {
 
 std::size_t GroupRun::bytes() const {
   return bytes_of(leave) + bytes_of(completion) + bytes_of(state_begin) + bytes_of(state_at) +
-         bytes_of(state_rate) + bytes_of(footprint) + bytes_of(release) + bytes_of(order);
+         bytes_of(state_rate) + bytes_of(footprint) + bytes_of(release) + bytes_of(limit_release) +
+         bytes_of(order);
 }
 
 void GroupRun::find_footprint(const GroupContent& content) {
   footprint.clear();
   release.clear();
+  limit_release.assign(content.limit_capacity.size(), Time::zero());
   std::vector<std::pair<std::uint32_t, Time>> crossings;
   for (std::size_t i = 0; i < content.size(); ++i) {
     for (std::uint32_t k = content.path_begin[i]; k < content.path_begin[i + 1]; ++k) {
-      if ((content.paths[k] & GroupContent::limit_tag) == 0) crossings.emplace_back(content.paths[k], leave[i]);
+      const std::uint32_t entry = content.paths[k];
+      if ((entry & GroupContent::limit_tag) == 0) {
+        crossings.emplace_back(entry, leave[i]);
+      } else {
+        Time& limit = limit_release[entry & ~GroupContent::limit_tag];
+        limit = std::max(limit, leave[i]);
+      }
     }
   }
   std::sort(crossings.begin(), crossings.end());

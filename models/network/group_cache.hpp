@@ -46,6 +46,7 @@ struct GroupRun {
   std::vector<double> state_rate;
   std::vector<std::uint32_t> footprint;
   std::vector<Time> release;
+  std::vector<Time> limit_release;  // by limit order: when the last flow naming the limit left
   std::vector<std::uint32_t> order;  // flow indices by (completion, index)
 
   std::size_t bytes() const;

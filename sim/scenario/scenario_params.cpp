@@ -66,8 +66,9 @@ ParamTable make_scenario_params() {
   t.boolean("/models/network/reuse_isolated_groups",
             "flow: a plan whose transfers all start together (a DeepEP dispatch or combine) and find their links idle "
             "runs from a cached run of the same transfers alone, until another flow touches a link one of them still "
-            "uses; max-min sharing splits into independent parts, so the times are those of sharing every flow, "
-            "within picoseconds (see docs/network-model.md). false: share every flow.")
+            "uses; max-min sharing splits into independent parts, so with completion_tolerance 0 the times are "
+            "those of sharing every flow, bit for bit (with a tolerance, early ends are chosen within each group; "
+            "see docs/network-model.md). false: share every flow.")
       .defaults(true);
   t.object("/models/collectives", "Parameters of the communication kernels.");
   t.number("/models/collectives/copy_GBps_per_sm",

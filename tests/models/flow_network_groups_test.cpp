@@ -439,6 +439,59 @@ TEST_CASE("flow network groups: a group started on a busy link shares from its s
   }
 }
 
+TEST_CASE("flow network groups: with no latency anywhere, one instant's completions come in id order either way",
+          "[models]") {
+  // Every link latency and message overhead 0, so a flow completes when its bytes end. At 0: a single flow GPU 2 -> 6
+  // (id 0, 4e6 B on NICs 2 and 6 alone: 40 GB/s, done 100 us), then a group GPU 0 -> 4 (id 1, 4e6 B, done 100 us)
+  // and GPU 1 -> 5 (id 2, 2e6 B, done 50 us) on idle NICs, replayed. At 100 us the single flow's bytes end then and
+  // there, while the group's completion was queued at its start: both networks must report ids 0 then 1, in id
+  // order, which needs bytes ends handled before the completions queued for the same instant.
+  topology::ClusterSpec spec = dsim::testing::small_cluster();
+  spec.node.nvlink.latency = Time::zero();
+  spec.node.pcie.latency = Time::zero();
+  spec.node.nic.latency = Time::zero();
+  spec.fabric_links.switch_latency = Time::zero();
+  const topology::Cluster cluster(spec);
+  Action group;
+  group.at = Time::zero();
+  group.flows = {flow(0, 4, 4'000'000), flow(1, 5, 2'000'000)};
+  const Twin twin = run_twin(cluster, {single(Time::zero(), flow(2, 6, 4'000'000)), group}, 0.0);
+  check_identical(twin);
+  CHECK(twin.replayed.stats.replayed_groups == 1);
+  const std::vector<std::pair<std::size_t, Time>> expected = {
+      {2, units::us(50)}, {0, units::us(100)}, {1, units::us(100)}};
+  CHECK(twin.replayed.finished == expected);
+}
+
+TEST_CASE("flow network groups: a limit the group shares with a flow outside it counts as one of its links",
+          "[models]") {
+  // A 40 GB/s limit named by a flow GPU 0 -> 1 and by one flow of a group (GPU 2 -> 3 under it, GPU 5 -> 6 over
+  // NICs). PlanRunner gives each plan limits of its own, but the network must not rely on it: a group whose limit is
+  // busy shares from its start, and a flow naming the limit of a replayed group brings the group back. Either way the
+  // times are those of sharing every flow.
+  const topology::Cluster cluster(dsim::testing::small_cluster());
+  Action outside = single(Time::zero(), flow(0, 1, 4'000'000, 0));
+  Action group;
+  group.at = units::us(10);
+  group.flows = {flow(2, 3, 4'000'000, 0), flow(5, 6, 4'000'000)};
+  SECTION("the limit is busy when the group starts") {
+    outside.add_limits = {{0, units::GBps(40)}};
+    const Twin twin = run_twin(cluster, {outside, group}, 0.0);
+    check_identical(twin);
+    CHECK(twin.replayed.stats.groups == 1);
+    CHECK(twin.replayed.stats.replayed_groups == 0);
+  }
+  SECTION("a flow names the limit while the group is replayed") {
+    group.at = Time::zero();
+    group.add_limits = {{0, units::GBps(40)}};
+    outside.at = units::us(10);
+    const Twin twin = run_twin(cluster, {group, outside}, 0.0);
+    check_identical(twin);
+    CHECK(twin.replayed.stats.replayed_groups == 1);
+    CHECK(twin.replayed.stats.restored_groups == 1);
+  }
+}
+
 TEST_CASE("flow network groups: a replayed flow's rate is the one the sharing network reports", "[models]") {
   // The hand-derived group on both networks; rate(id) of each replayed flow, at times set by hand: at 40 us f0 and
   // f1 move at 20 GB/s, f3 and f4 at 20 GB/s (their limit), f5 at 40 GB/s, the zero-byte f2 long done; at 100 us f3
