@@ -14,6 +14,7 @@
 #include "sim/core/errors.hpp"
 #include "sim/report/comm_report.hpp"
 #include "sim/report/report.hpp"
+#include "sim/report/summary.hpp"
 #include "sim/report/topology_report.hpp"
 #include "sim/run/comm_run.hpp"
 #include "sim/run/simulation.hpp"
@@ -176,9 +177,10 @@ int run_command(const CommandLine& line, std::ostream& out) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
   const report::RunView view{scenario, simulation.cluster(), output, report::detail_ranks(scenario, output.trace)};
+  const report::SummaryFigures figures = report::summary_figures(view);
   // Render everything before touching the disk, so a failure leaves no partial set of files.
   const std::vector<std::pair<std::string, std::string>> files = {
-      {"summary.json", report::summary_json(view)},
+      {"summary.json", report::summary_json(view, figures)},
       {"ops.csv", report::ops_csv(view)},
       {"links.csv", report::links_csv(view)},
       {"timeline.json", report::timeline_json(view)},
@@ -189,7 +191,7 @@ int run_command(const CommandLine& line, std::ostream& out) {
   if (error) throw InputError(folder.string(), "", fmt::format("cannot create output folder: {}", error.message()));
   for (const auto& [name, content] : files) report::write_file_atomically(folder / name, content);
   if (!line.quiet) {
-    out << report::summary_text(view, wall);
+    out << report::summary_text(view, figures, wall);
     out << fmt::format("wrote      {}/{{summary.json, ops.csv, links.csv, timeline.json}}\n", folder.string());
     if (!view.detail.empty()) {
       const auto shown = std::count(view.detail.begin(), view.detail.end(), true);

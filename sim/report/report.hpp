@@ -29,10 +29,7 @@ struct RunView {
 // larger than /report/detail_max_ops. Empty: every rank.
 std::vector<bool> detail_ranks(const scenario::Scenario& scenario, const workloads::StepTrace& trace);
 
-// summary.json: makespan, op and byte counts with their breakdowns, per-rank times, the resolved scenario.
-std::string summary_json(const RunView& run);
-// The human summary printed by `dsim run`.
-std::string summary_text(const RunView& run, double wall_seconds);
+// summary.json and the human summary printed by `dsim run`: sim/report/summary.hpp.
 // ops.csv: one row per op.
 std::string ops_csv(const RunView& run);
 // links.csv: one row per link with the bytes it carried.

@@ -7,6 +7,7 @@
 
 #include "models/compute/compute_model.hpp"
 #include "sim/report/report.hpp"
+#include "sim/report/summary.hpp"
 #include "sim/report/run_totals.hpp"
 #include "sim/report/step_breakdown.hpp"
 #include "sim/report/workload_report.hpp"
@@ -41,8 +42,10 @@ void append_rank_extremes(std::string& text, const RunTotals& totals) {
 
 }  // namespace
 
-std::string summary_json(const RunView& run) {
-  const RunTotals totals = compute_totals(run);
+SummaryFigures summary_figures(const RunView& run) { return {compute_totals(run), step_breakdown(run)}; }
+
+std::string summary_json(const RunView& run, const SummaryFigures& figures) {
+  const RunTotals& totals = figures.totals;
   Json out;
   out["dsim_version"] = version;
   out["scenario"] = run.scenario.name;
@@ -94,7 +97,7 @@ std::string summary_json(const RunView& run) {
     if (run.detail[r]) detail.push_back(r);
   }
   out["detail_ranks"] = run.detail.empty() ? Json("all") : std::move(detail);
-  const StepBreakdown breakdown = step_breakdown(run);
+  const StepBreakdown& breakdown = figures.breakdown;
   out["breakdown"] = breakdown_json(breakdown);
   if (auto workload = workload_json(run); !workload.is_null()) {
     out[run.run.figures.training ? "training" : "inference"] = std::move(workload);
@@ -139,8 +142,8 @@ void append_compute_sources(std::string& text, const RunView& run, const RunTota
               counts);
 }
 
-std::string summary_text(const RunView& run, double wall_seconds) {
-  const RunTotals totals = compute_totals(run);
+std::string summary_text(const RunView& run, const SummaryFigures& figures, double wall_seconds) {
+  const RunTotals& totals = figures.totals;
   const auto& spec = run.cluster.spec();
   std::string text;
   append_line(text, "scenario   {} (seed {})", run.scenario.name, run.scenario.seed);
@@ -160,7 +163,7 @@ std::string summary_text(const RunView& run, double wall_seconds) {
   // The busiest rank by compute and the one that waited longest tell where a hand-written trace's time went; a
   // generated step's per-rank sums overlap across its streams, so its breakdown lines say it instead.
   if (run.scenario.workload.kind == scenario::WorkloadKind::trace) append_rank_extremes(text, totals);
-  text += workload_text(run, step_breakdown(run));
+  text += workload_text(run, figures.breakdown);
   append_compute_sources(text, run, totals);
   append_line(text, "engine     {} events, {} plans ({} distinct), {} flows; wall {:.3g} s (generate {:.3g} s, "
               "replay {:.3g} s)",
