@@ -225,8 +225,9 @@ std::span<const std::pair<std::uint32_t, LinkId>> Cluster::cables_between(std::u
   return {lo, hi};
 }
 
-void Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint32_t dst_nic, std::uint64_t flow_key,
+bool Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint32_t dst_nic, std::uint64_t flow_key,
                                  std::span<const double> link_load) const {
+  bool keyed = false;
   route.push_back(nic_uplink_[src_nic]);
   std::uint32_t at = fabric_.switch_of_endpoint(src_nic);
   const std::uint32_t to = fabric_.switch_of_endpoint(dst_nic);
@@ -238,7 +239,10 @@ void Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint3
     for (const std::uint32_t next : hops) choices += static_cast<std::uint32_t>(cables_between(at, next).size());
     std::uint32_t pick = 0;
     switch (spec_.routing) {
-      case RoutingPolicy::ecmp: pick = static_cast<std::uint32_t>(mix(flow_key ^ mix(spec_.seed + hop)) % choices); break;
+      case RoutingPolicy::ecmp:
+        pick = static_cast<std::uint32_t>(mix(flow_key ^ mix(spec_.seed + hop)) % choices);
+        keyed = keyed || choices > 1;
+        break;
       case RoutingPolicy::static_: pick = dst_nic % choices; break;
       case RoutingPolicy::adaptive: pick = choices; break;  // resolved below by load
     }
@@ -267,6 +271,7 @@ void Cluster::append_fabric_path(Route& route, std::uint32_t src_nic, std::uint3
     at = chosen_next;
   }
   route.push_back(nic_downlink_[dst_nic]);
+  return keyed;
 }
 
 Route Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<const double> link_load) const {
@@ -275,7 +280,7 @@ Route Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<con
   return into;
 }
 
-void Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& route,
+bool Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& route,
                     std::span<const double> link_load) const {
   DSIM_CHECK(src != dst, "route from GPU {} to itself", src.value());
   route.clear();
@@ -285,10 +290,10 @@ void Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& route,
     if (spec_.node.nvlink.present()) {
       route.push_back(nvlink_up_[s]);
       route.push_back(nvlink_down_[d]);
-      return;
+      return false;
     }
     append_pcie_path(route, gpu_pcie_up_[s], gpu_pcie_down_[d]);
-    return;
+    return false;
   }
   std::uint32_t sender = s;
   const std::uint32_t dst_nic = nic_of(dst);
@@ -308,8 +313,9 @@ void Cluster::route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& route,
     }
   }
   append_pcie_path(route, gpu_pcie_up_[sender], nic_pcie_down_[src_nic]);
-  append_fabric_path(route, src_nic, dst_nic, flow_key, link_load);
+  const bool keyed = append_fabric_path(route, src_nic, dst_nic, flow_key, link_load);
   append_pcie_path(route, nic_pcie_up_[dst_nic], gpu_pcie_down_[d]);
+  return keyed;
 }
 
 PathKind Cluster::path_kind(GpuId src, GpuId dst) const {

@@ -70,7 +70,9 @@ class Cluster {
   // be empty otherwise.
   Route route(GpuId src, GpuId dst, std::uint64_t flow_key, std::span<const double> link_load = {}) const;
   // The same route written into `into` (cleared first), so that a caller routing millions of flows reuses one buffer.
-  void route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& into, std::span<const double> link_load = {}) const;
+  // Returns whether `flow_key` chose it: false when every key gives this route (no equal-cost choice on it, or a
+  // policy other than ECMP; with the same link_load), so that a caller may remember it for the pair.
+  bool route(GpuId src, GpuId dst, std::uint64_t flow_key, Route& into, std::span<const double> link_load = {}) const;
   PathKind path_kind(GpuId src, GpuId dst) const;
   // Host memory to a GPU over the PCIe switch (KV-cache offload reads).
   Route host_to_gpu(GpuId gpu) const;
@@ -95,7 +97,8 @@ class Cluster {
   void append_pcie_path(Route& route, LinkId up, LinkId down) const;
   // The cables from fabric switch `at` to its neighbour `next` (several when parallel cables join them).
   std::span<const std::pair<std::uint32_t, LinkId>> cables_between(std::uint32_t at, std::uint32_t next) const;
-  void append_fabric_path(Route& route, std::uint32_t src_nic, std::uint32_t dst_nic, std::uint64_t flow_key,
+  // Returns whether the flow key chose among equal-cost cables.
+  bool append_fabric_path(Route& route, std::uint32_t src_nic, std::uint32_t dst_nic, std::uint64_t flow_key,
                           std::span<const double> link_load) const;
   LinkId add_link(Vertex from, Vertex to, LinkKind kind, Bandwidth capacity, double efficiency, Time latency);
   void find_covering_links();

@@ -127,7 +127,9 @@ class FlowNetwork final : public NetworkModel {
   void queue_next(std::uint32_t group);  // its next completion into done_heap_
 
   // Replay of isolated groups (flow_network_groups.cpp).
-  bool replay(std::vector<FlowId>& ids);  // the group in group_; false if its links are not idle
+  void describe(std::span<const FlowRequest> requests);  // request_words_ and group_limits_
+  bool idle(const GroupContent& content) const;           // with group_limits_ for its limits
+  void replay(const CachedGroup& cached, std::vector<FlowId>& ids);
   const CachedGroup& cached(const GroupContent& content);
   GroupRun run_alone(const GroupContent& content);  // on this network, which must be empty
   void restore(std::uint32_t group);                // its moving flows rejoin the sharing
@@ -166,6 +168,8 @@ class FlowNetwork final : public NetworkModel {
   GroupContent group_;                          // scratch: the group being started
   std::vector<std::uint32_t> group_limits_;     // scratch: its limits' solver links, by order
   std::vector<std::uint32_t> restore_path_;     // scratch: the path of a flow rejoining the sharing
+  std::vector<std::uint64_t> request_words_;    // scratch: the group's requests (describe)
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> group_link_bytes_;  // scratch: (link, bytes) of its routes
   std::vector<LiveGroup> live_;                 // by group slot
   std::vector<std::uint32_t> free_slots_;
   std::vector<Time> reserved_until_;            // by solver link: a replayed group's flows move on it until then

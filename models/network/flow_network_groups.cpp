@@ -8,6 +8,7 @@
 // a link on which one of its flows still moves (release below); until then its flows get, at every instant, the
 // rates they got alone, so they move and end as they did alone, shifted by the start time.
 #include <algorithm>
+#include <bit>
 
 #include "models/network/flow_network.hpp"
 #include "sim/core/check.hpp"
@@ -33,47 +34,87 @@ void FlowNetwork::start_flows(std::span<const FlowRequest> requests, std::vector
     return;
   }
   ++stats_.groups;
-  // Route every flow first, in order: the same ECMP keys as one start_flow after another. Limits are named by their
-  // order in the group (GroupContent), every other solver link by its index.
+  describe(requests);
+  // A group seen before whose routes no ECMP key chose has the same content at every start: no need to route it.
+  const KnownGroup* known = cache_.find_requests(request_words_);
+  if (known != nullptr && idle(known->cached->content)) {
+    started_ += static_cast<std::uint32_t>(requests.size());
+    for (const auto& [link, bytes] : known->link_bytes) link_bytes_[link] += bytes;
+    replay(*known->cached, ids);
+    return;
+  }
+  // Route every flow, in order: the same ECMP keys as one start_flow after another. Limits are named by their order
+  // in the group (GroupContent), every other solver link by its index.
   const auto cluster_links = static_cast<std::uint32_t>(cluster_.links().size());
   group_.clear();
-  group_limits_.clear();
+  for (const std::uint32_t link : group_limits_) group_.limit_capacity.push_back(limit_capacity_[link - cluster_links]);
+  bool keyed = false;
+  group_link_bytes_.clear();
   for (const FlowRequest& request : requests) {
     Time latency;
     const std::size_t begin = group_.paths.size();
     route(request, group_.paths, latency);
+    keyed = keyed || routed_.keyed;
+    if (known == nullptr && request.size.count() > 0) {
+      for (const LinkId link : routed_.route) group_link_bytes_.emplace_back(link.value(), request.size.count());
+    }
     for (std::size_t k = begin; k < group_.paths.size(); ++k) {
       const std::uint32_t link = group_.paths[k];
       if (link < cluster_links) continue;
-      const auto known = std::find(group_limits_.begin(), group_limits_.end(), link);
-      const auto order = static_cast<std::uint32_t>(known - group_limits_.begin());
-      if (known == group_limits_.end()) {
-        group_limits_.push_back(link);
-        group_.limit_capacity.push_back(limit_capacity_[link - cluster_links]);
-      }
-      group_.paths[k] = GroupContent::limit_tag | order;
+      const auto order = std::find(group_limits_.begin(), group_limits_.end(), link) - group_limits_.begin();
+      group_.paths[k] = GroupContent::limit_tag | static_cast<std::uint32_t>(order);
     }
     group_.sizes.push_back(request.size.count());
     group_.latencies.push_back(latency);
     group_.path_begin.push_back(static_cast<std::uint32_t>(group_.paths.size()));
   }
-  if (replay(ids)) return;
-  for (std::size_t i = 0; i < group_.size(); ++i) {
-    solver_path(group_, i, group_limits_, path_);
-    ids.push_back(join(group_.sizes[i], path_, group_.latencies[i]));
+  if (!idle(group_)) {
+    for (std::size_t i = 0; i < group_.size(); ++i) {
+      solver_path(group_, i, group_limits_, path_);
+      ids.push_back(join(group_.sizes[i], path_, group_.latencies[i]));
+    }
+    return;
+  }
+  const CachedGroup& cached = this->cached(group_);
+  if (known == nullptr && !keyed) cache_.remember(request_words_, cached, group_link_bytes_);
+  replay(cached, ids);
+}
+
+// The requests as words to compare and hash: each flow's GPUs, size, source and limit (by order of first naming),
+// then the limits' capacities. Also collects the limits' solver links in that order (group_limits_).
+void FlowNetwork::describe(std::span<const FlowRequest> requests) {
+  request_words_.clear();
+  group_limits_.clear();
+  for (const FlowRequest& request : requests) {
+    std::uint64_t limit = FlowRequest::no_limit;
+    if (request.limit != FlowRequest::no_limit) {
+      DSIM_CHECK(request.limit < limit_links_.size(), "flow names limit {} of {}", request.limit, limit_links_.size());
+      const std::uint32_t link = limit_links_[request.limit];
+      const auto known = std::find(group_limits_.begin(), group_limits_.end(), link);
+      limit = static_cast<std::uint64_t>(known - group_limits_.begin());
+      if (known == group_limits_.end()) group_limits_.push_back(link);
+    }
+    request_words_.push_back(static_cast<std::uint64_t>(request.src.value()) << 32 | request.dst.value());
+    request_words_.push_back(request.size.count());
+    request_words_.push_back(static_cast<std::uint64_t>(request.source) << 32 | limit);
+  }
+  const auto cluster_links = static_cast<std::uint32_t>(cluster_.links().size());
+  for (const std::uint32_t link : group_limits_) {
+    request_words_.push_back(std::bit_cast<std::uint64_t>(limit_capacity_[link - cluster_links]));
   }
 }
 
-bool FlowNetwork::replay(std::vector<FlowId>& ids) {
+// Whether no flow in the sharing and no replayed group is on the group's links and limits. A plan's limits are its
+// own, but a caller may share one with flows outside the group.
+bool FlowNetwork::idle(const GroupContent& content) const {
   const auto busy = [this](std::uint32_t link) { return reserved_until_[link] > now_ || !solver_.link_idle(link); };
-  for (const std::uint32_t link : group_.paths) {
+  for (const std::uint32_t link : content.paths) {
     if ((link & GroupContent::limit_tag) == 0 && busy(link)) return false;
   }
-  // A plan's limits are its own, but a caller may share one with flows outside the group.
-  for (const std::uint32_t link : group_limits_) {
-    if (busy(link)) return false;
-  }
-  const CachedGroup& cached = this->cached(group_);
+  return std::none_of(group_limits_.begin(), group_limits_.end(), busy);
+}
+
+void FlowNetwork::replay(const CachedGroup& cached, std::vector<FlowId>& ids) {
   std::uint32_t slot = static_cast<std::uint32_t>(live_.size());
   if (free_slots_.empty()) {
     live_.emplace_back();
@@ -82,7 +123,7 @@ bool FlowNetwork::replay(std::vector<FlowId>& ids) {
     free_slots_.pop_back();
   }
   LiveGroup& group = live_[slot];
-  const std::size_t n = group_.size();
+  const std::size_t n = cached.content.size();
   group.cached = &cached;
   group.start = now_;
   group.limit_links = group_limits_;
@@ -113,7 +154,6 @@ bool FlowNetwork::replay(std::vector<FlowId>& ids) {
   for (std::size_t k = 0; k < group_limits_.size(); ++k) reserve(group_limits_[k], cached.run.limit_release[k]);
   ++stats_.replayed_groups;
   stats_.replayed_flows += n;
-  return true;
 }
 
 void FlowNetwork::queue_next(std::uint32_t slot) {

@@ -18,6 +18,12 @@ void mix(std::uint64_t& h, std::uint64_t word) {
   h *= 0x100000001b3ull;
 }
 
+std::uint64_t hash_words(const std::vector<std::uint64_t>& words) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (const std::uint64_t word : words) mix(h, word);
+  return h;
+}
+
 }  // namespace
 
 void GroupContent::clear() {
@@ -90,6 +96,33 @@ const CachedGroup* GroupCache::insert(const GroupContent& content, GroupRun run)
   by_hash_.emplace(content.hash(), kept);
   groups_.push_back(std::move(group));
   return kept;
+}
+
+const KnownGroup* GroupCache::find_requests(const std::vector<std::uint64_t>& words) const {
+  const auto [first, last] = known_by_hash_.equal_range(hash_words(words));
+  for (auto it = first; it != last; ++it) {
+    if (it->second->words == words) return it->second;
+  }
+  return nullptr;
+}
+
+void GroupCache::remember(const std::vector<std::uint64_t>& words, const CachedGroup& cached,
+                          std::vector<std::pair<std::uint32_t, std::uint64_t>> link_bytes) {
+  auto known = std::make_unique<KnownGroup>();
+  known->words = words;
+  known->cached = &cached;
+  std::sort(link_bytes.begin(), link_bytes.end());
+  for (const auto& [link, bytes] : link_bytes) {
+    if (!known->link_bytes.empty() && known->link_bytes.back().first == link) {
+      known->link_bytes.back().second += bytes;
+    } else {
+      known->link_bytes.emplace_back(link, bytes);
+    }
+  }
+  known->link_bytes.shrink_to_fit();
+  bytes_ += bytes_of(known->words) + bytes_of(known->link_bytes);
+  known_by_hash_.emplace(hash_words(words), known.get());
+  known_.push_back(std::move(known));
 }
 
 }  // namespace dsim::models::network

@@ -59,6 +59,14 @@ struct CachedGroup {
   GroupRun run;
 };
 
+// A group's requests, as FlowNetwork::describe writes them, whose routes no ECMP key chose: the same requests then
+// have the same content at every start, and the bytes they put on each link of their routes.
+struct KnownGroup {
+  std::vector<std::uint64_t> words;
+  const CachedGroup* cached = nullptr;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> link_bytes;  // (link, bytes), by link
+};
+
 class GroupCache {
  public:
   // The cached group with this content, or nullptr.
@@ -66,12 +74,21 @@ class GroupCache {
   // Keeps a group's run; returns the kept copy.
   const CachedGroup* insert(const GroupContent& content, GroupRun run);
 
+  // The known group with these request words, or nullptr.
+  const KnownGroup* find_requests(const std::vector<std::uint64_t>& words) const;
+  // Remembers requests whose routes no key chose, with their group and the (link, bytes) pairs of their routes (in
+  // any order, a link any number of times).
+  void remember(const std::vector<std::uint64_t>& words, const CachedGroup& cached,
+                std::vector<std::pair<std::uint32_t, std::uint64_t>> link_bytes);
+
   std::size_t groups() const { return groups_.size(); }
   std::size_t bytes() const { return bytes_; }
 
  private:
   std::vector<std::unique_ptr<CachedGroup>> groups_;
   std::unordered_multimap<std::uint64_t, const CachedGroup*> by_hash_;
+  std::vector<std::unique_ptr<KnownGroup>> known_;
+  std::unordered_multimap<std::uint64_t, const KnownGroup*> known_by_hash_;
   std::size_t bytes_ = 0;
 };
 

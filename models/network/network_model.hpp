@@ -98,7 +98,8 @@ class NetworkModel {
 // cost. Bytes are counted at start: a flow always finishes, and counting here spares keeping its route.
 struct RoutedFlow {
   topology::Route route;
-  Time fixed_cost;  // link latencies + the transport's per-message overhead
+  Time fixed_cost;     // link latencies + the transport's per-message overhead
+  bool keyed = false;  // the flow's id chose the route among equal-cost ones (Cluster::route)
 };
 
 inline Transport transport_of(const topology::Cluster& cluster, const topology::Route& route) {
@@ -125,8 +126,9 @@ inline void route_and_count(const topology::Cluster& cluster, const MessageOverh
                             RoutedFlow& flow) {
   if (request.source == FlowSource::host_memory) {
     flow.route = cluster.host_to_gpu(request.dst);
+    flow.keyed = false;
   } else {
-    cluster.route(request.src, request.dst, id.value(), flow.route);
+    flow.keyed = cluster.route(request.src, request.dst, id.value(), flow.route);
   }
   flow.fixed_cost = route_fixed_cost(cluster, overheads, flow.route);
   for (const LinkId link : flow.route) link_bytes[link.index()] += request.size.count();
