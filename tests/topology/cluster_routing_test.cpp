@@ -123,6 +123,46 @@ TEST_CASE("cluster routing: ECMP spreads flows between two leaves evenly over th
   }
 }
 
+TEST_CASE("cluster routing: a route says whether the ECMP key chose it, and one it did not choose is every key's",
+          "[topology]") {
+  // Every GPU pair of five fabrics (8 nodes of 4 GPUs) under ECMP and static routing, keys 0..15. A route the key did not choose (inside
+  // a node, between NICs of one leaf, any route under static routing) must come out the same for all 16 keys; one
+  // it chose must have an equal-cost choice, so some pair of each ECMP fabric with several spines gives two routes.
+  for (const FabricKind kind : {FabricKind::single_switch, FabricKind::fat_tree_2, FabricKind::fat_tree_3,
+                                FabricKind::multi_plane_fat_tree, FabricKind::multi_rail_fat_tree}) {
+    for (const RoutingPolicy routing : {RoutingPolicy::ecmp, RoutingPolicy::static_}) {
+      INFO("fabric " << to_string(kind) << ", routing " << to_string(routing));
+      ClusterSpec spec = fabric_cluster(kind, routing);
+      if (kind == FabricKind::single_switch) spec.fabric.radix = 32;
+      const Cluster cluster(spec);
+      const auto gpus = static_cast<std::uint32_t>(cluster.spec().gpu_count());
+      std::size_t keyed = 0;
+      std::size_t keyed_and_varied = 0;
+      Route first;
+      Route other;
+      for (std::uint32_t src = 0; src < gpus; ++src) {
+        for (std::uint32_t dst = 0; dst < gpus; ++dst) {
+          if (src == dst) continue;
+          const bool chose = cluster.route(GpuId(src), GpuId(dst), 0, first);
+          bool varied = false;
+          for (std::uint64_t key = 1; key < 16; ++key) {
+            CHECK(cluster.route(GpuId(src), GpuId(dst), key, other) == chose);
+            varied = varied || other != first;
+          }
+          if (!chose) CHECK_FALSE(varied);
+          keyed += chose ? 1 : 0;
+          keyed_and_varied += chose && varied ? 1 : 0;
+        }
+      }
+      if (routing == RoutingPolicy::static_ || kind == FabricKind::single_switch) {
+        CHECK(keyed == 0);
+      } else {
+        CHECK(keyed_and_varied > 0);
+      }
+    }
+  }
+}
+
 TEST_CASE("cluster routing: static routing sends every flow to one destination along one path", "[topology]") {
   const Cluster cluster(fabric_cluster(FabricKind::fat_tree_2, RoutingPolicy::static_));
   const Route first = cluster.route(GpuId(0), GpuId(8), 0);
