@@ -17,7 +17,7 @@
 // together (a large all-to-all, a low-latency dispatch with random message counts), as SimGrid's precision
 // settings do. The early flows' ends are predicted at the rates of time t.
 //
-// Replay of isolated groups (optional, reuse_isolated_groups): max-min sharing splits into independent parts along
+// Replay of isolated groups (reuse_isolated_groups; off here, on by default in scenarios): max-min sharing splits into independent parts along
 // connected flows, so a group of flows started together (start_flows) on links no other flow is crossing runs as it
 // ran alone, shifted in time. Such a group runs once alone on a private network, its run is cached (GroupCache),
 // and later starts of the same group on idle links only schedule its cached completions and reserve its links. The
@@ -64,6 +64,10 @@ class FlowNetwork final : public NetworkModel {
   Time now() const override { return now_; }
   const std::vector<std::uint64_t>& link_bytes() const override { return link_bytes_; }
   GroupReplayStats group_replay() const override;
+  // The memory the group cache may take (512 MB unless set): once it holds that much, groups it does not hold are
+  // shared, not cached. On a fabric where ECMP gives most starts routes of their own, groups rarely repeat, and
+  // each would cost a run alone and its memory for nothing.
+  void set_group_cache_budget(std::size_t bytes) { cache_budget_ = bytes; }
 
   // The current fair share of an active flow, in bytes/s (0 once its bytes are through).
   double rate(FlowId flow);
@@ -102,6 +106,7 @@ class FlowNetwork final : public NetworkModel {
     std::vector<std::uint32_t> order;        // flow indices by (completion, id)
     std::size_t next = 0;                    // order[next] completes next; those before it have completed
     std::uint32_t ticket = 0;                // moves on when the group is brought back or done
+    std::uint64_t settles = 0;               // settles_ at its start
   };
   using MinHeap = std::priority_queue<Due, std::vector<Due>, std::greater<>>;
 
@@ -109,6 +114,7 @@ class FlowNetwork final : public NetworkModel {
   // instant are re-shared once, when the model is next asked or advanced, not once per start.
   void reshare();
   void settle() {
+    ++settles_;
     if (unsettled_) reshare();
   }
   // The bytes moved by `now` at the flow's rate since `updated`, and the bytes phase's predicted end: one arithmetic
@@ -130,7 +136,8 @@ class FlowNetwork final : public NetworkModel {
   void describe(std::span<const FlowRequest> requests);  // request_words_ and group_limits_
   bool idle(const GroupContent& content) const;           // with group_limits_ for its limits
   void replay(const CachedGroup& cached, std::vector<FlowId>& ids);
-  const CachedGroup& cached(const GroupContent& content);
+  // The group's cached run, made on a miss; nullptr when missing and the cache is full.
+  const CachedGroup* cached(const GroupContent& content);
   GroupRun run_alone(const GroupContent& content);  // on this network, which must be empty
   void restore(std::uint32_t group);                // its moving flows rejoin the sharing
   void free_group(std::uint32_t group);
@@ -155,6 +162,7 @@ class FlowNetwork final : public NetworkModel {
   std::uint32_t started_ = 0;              // flows started so far: the next flow's ECMP key
   DueHeap bytes_heap_;                     // predicted ends of the moving flows' bytes phases
   bool unsettled_ = false;                 // flows were added since the last re-share
+  std::uint64_t settles_ = 0;              // calls of settle(): a flow gets its first rate at the first after its start
   MinHeap done_heap_;                      // ends of latency tails: the flows' completions
   Time now_ = Time::zero();
   std::vector<std::uint64_t> link_bytes_;
@@ -164,6 +172,7 @@ class FlowNetwork final : public NetworkModel {
   // Replay of isolated groups.
   bool reuse_groups_;
   GroupCache cache_;
+  std::size_t cache_budget_ = std::size_t{512} << 20;
   std::unique_ptr<FlowNetwork> alone_;          // where a new group runs alone, made on first use
   GroupContent group_;                          // scratch: the group being started
   std::vector<std::uint32_t> group_limits_;     // scratch: its limits' solver links, by order

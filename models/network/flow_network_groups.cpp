@@ -68,16 +68,16 @@ void FlowNetwork::start_flows(std::span<const FlowRequest> requests, std::vector
     group_.latencies.push_back(latency);
     group_.path_begin.push_back(static_cast<std::uint32_t>(group_.paths.size()));
   }
-  if (!idle(group_)) {
+  const CachedGroup* cached = idle(group_) ? this->cached(group_) : nullptr;
+  if (cached == nullptr) {
     for (std::size_t i = 0; i < group_.size(); ++i) {
       solver_path(group_, i, group_limits_, path_);
       ids.push_back(join(group_.sizes[i], path_, group_.latencies[i]));
     }
     return;
   }
-  const CachedGroup& cached = this->cached(group_);
-  if (known == nullptr && !keyed) cache_.remember(request_words_, cached, group_link_bytes_);
-  replay(cached, ids);
+  if (known == nullptr && !keyed) cache_.remember(request_words_, *cached, group_link_bytes_);
+  replay(*cached, ids);
 }
 
 // The requests as words to compare and hash: each flow's GPUs, size, source and limit (by order of first naming),
@@ -145,6 +145,7 @@ void FlowNetwork::replay(const CachedGroup& cached, std::vector<FlowId>& ids) {
     }
   }
   group.next = 0;
+  group.settles = settles_;
   queue_next(slot);
   const auto reserve = [&](std::uint32_t link, Time release) {
     reserved_until_[link] = now_ + release;
@@ -162,10 +163,12 @@ void FlowNetwork::queue_next(std::uint32_t slot) {
   done_heap_.push({group.start + group.cached->run.completion[index], group.ids[index], slot, group.ticket});
 }
 
-const CachedGroup& FlowNetwork::cached(const GroupContent& content) {
-  if (const CachedGroup* hit = cache_.find(content)) return *hit;
+const CachedGroup* FlowNetwork::cached(const GroupContent& content) {
+  const std::uint64_t hash = content.hash();
+  if (const CachedGroup* hit = cache_.find(content, hash)) return hit;
+  if (cache_.bytes() >= cache_budget_) return nullptr;  // full (set_group_cache_budget)
   if (!alone_) alone_ = std::make_unique<FlowNetwork>(cluster_, overheads_, tolerance_, routes_, false);
-  return *cache_.insert(content, alone_->run_alone(content));
+  return cache_.insert(content, hash, alone_->run_alone(content));
 }
 
 GroupRun FlowNetwork::run_alone(const GroupContent& content) {
@@ -260,6 +263,13 @@ void FlowNetwork::restore(std::uint32_t slot) {
     }
     // Not path_: a start_flow that brings the group back is still reading it.
     solver_path(cached.content, i, group.limit_links, restore_path_);
+    if (settles_ == group.settles) {
+      // Shared all along, the flow would still wait for its first rate (the first settle after its start).
+      flow.rate = 0;
+      flow.bytes_done = Time::infinite();
+      solver_.add_flow(id, restore_path_);
+      continue;
+    }
     // With the rate it has: if the re-share keeps it, so is its predicted end, as when shared all along.
     solver_.add_flow(id, restore_path_, flow.rate);
     bytes_heap_.set(id, flow.bytes_done);

@@ -79,21 +79,21 @@ void GroupRun::find_footprint(const GroupContent& content) {
   release.shrink_to_fit();
 }
 
-const CachedGroup* GroupCache::find(const GroupContent& content) const {
-  const auto [first, last] = by_hash_.equal_range(content.hash());
+const CachedGroup* GroupCache::find(const GroupContent& content, std::uint64_t hash) const {
+  const auto [first, last] = by_hash_.equal_range(hash);
   for (auto it = first; it != last; ++it) {
     if (it->second->content == content) return it->second;
   }
   return nullptr;
 }
 
-const CachedGroup* GroupCache::insert(const GroupContent& content, GroupRun run) {
+const CachedGroup* GroupCache::insert(const GroupContent& content, std::uint64_t hash, GroupRun run) {
   auto group = std::make_unique<CachedGroup>(CachedGroup{content, std::move(run)});
   const CachedGroup* kept = group.get();
   bytes_ += kept->run.bytes() + bytes_of(kept->content.sizes) + bytes_of(kept->content.latencies) +
             bytes_of(kept->content.path_begin) + bytes_of(kept->content.paths) +
             bytes_of(kept->content.limit_capacity);
-  by_hash_.emplace(content.hash(), kept);
+  by_hash_.emplace(hash, kept);
   groups_.push_back(std::move(group));
   return kept;
 }

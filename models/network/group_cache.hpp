@@ -69,10 +69,10 @@ struct KnownGroup {
 
 class GroupCache {
  public:
-  // The cached group with this content, or nullptr.
-  const CachedGroup* find(const GroupContent& content) const;
+  // The cached group with this content (whose hash() is `hash`), or nullptr.
+  const CachedGroup* find(const GroupContent& content, std::uint64_t hash) const;
   // Keeps a group's run; returns the kept copy.
-  const CachedGroup* insert(const GroupContent& content, GroupRun run);
+  const CachedGroup* insert(const GroupContent& content, std::uint64_t hash, GroupRun run);
 
   // The known group with these request words, or nullptr.
   const KnownGroup* find_requests(const std::vector<std::uint64_t>& words) const;

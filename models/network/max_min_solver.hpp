@@ -34,7 +34,8 @@
 // Tolerance: a recomputed rate within rate_tolerance (1e-12 relative) of the stored one keeps the stored value and
 // is not reported as changed, so float noise from a refilled component never makes the caller reschedule a flow,
 // and rate() always equals the rate the caller was last told about. Stored rates thus depend on the history of
-// calls (deterministically) and stay within 1e-12 relative of a fresh solve of the current flows.
+// calls (deterministically), including the rates add_flow(id, links, rate) presets, and stay within 1e-12 relative of
+// a fresh solve of the current flows.
 //
 // Flow ids are reused: remove_flow puts the id on a free list and add_flow takes the most recently freed id first
 // (LIFO), so arrays stay sized to the peak number of concurrent flows. A caller with dense ids of its own (as
@@ -87,7 +88,7 @@ class MaxMinSolver {
   // depends only on the calls made. The span is valid until the next call that changes the solver.
   std::span<const Change> solve();
 
-  // The flow's rate in bytes/s as of the last solve (0 for a flow added since).
+  // The flow's rate in bytes/s as of the last solve (for a flow added since: 0, or the rate add_flow was given).
   double rate(FlowId flow) const;
   std::size_t active_flows() const { return active_count_; }
   // Whether no active flow crosses the link (flows added since the last solve count, removed ones do not).

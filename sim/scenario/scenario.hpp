@@ -30,7 +30,7 @@ struct ModelsSpec {
   NetworkModelKind network = NetworkModelKind::flow;
   models::network::MessageOverheads message_overheads;
   double completion_tolerance = 0.0;
-  bool reuse_isolated_groups = false;  // FlowNetwork's replay of isolated groups
+  bool reuse_isolated_groups = true;  // FlowNetwork's replay of isolated groups (the scenario key's default)
   double compute_efficiency = 1.0;
   std::shared_ptr<const models::compute::KernelTable> kernel_table;  // none: every kernel at the roofline
   Bandwidth copy_per_sm;  // NVLink store rate one SM drives (communication kernels)

@@ -463,6 +463,86 @@ TEST_CASE("flow network groups: with no latency anywhere, one instant's completi
   CHECK(twin.replayed.finished == expected);
 }
 
+TEST_CASE("flow network groups: a flow that brings a group back at its start instant finds it as sharing would",
+          "[models]") {
+  // At 0: a group GPU 0 -> 4 and GPU 1 -> 5 (4e6 B each, 40 GB/s alone on their NICs), then a 1-byte flow GPU 0 -> 6
+  // under a 0.01 B/s limit, which takes 0.01 B/s off NIC 0: GPU 0 -> 4 gets 40e9 - 0.01 B/s, within the solver's 1e-12
+  // rate tolerance of 40e9. Sharing every flow, the group's flows have no rate before the first settle after their
+  // start, so the joint solve reports 40e9 - 0.01 whether or not the share moved by more than the tolerance; after a
+  // settle they hold 40e9, which the newcomer's solve keeps. The replay must do the same in both orders.
+  const topology::Cluster cluster(dsim::testing::small_cluster());
+  for (const bool settle_first : {false, true}) {
+    INFO((settle_first ? "a settle between the group and the newcomer" : "no settle between them"));
+    std::vector<std::vector<std::pair<FlowId, Time>>> finished(2);
+    std::vector<double> first_rate(2);
+    for (const bool reuse : {true, false}) {
+      FlowNetwork network(cluster, {}, 0.0, topology::Cluster::Routes::all, reuse);
+      const LimitId slow = network.add_limit(Bandwidth::from_Bps(0.01));
+      std::vector<FlowId> ids;
+      const std::vector<FlowRequest> group = {flow(0, 4, 4'000'000), flow(1, 5, 4'000'000)};
+      network.start_flows(group, ids);
+      if (settle_first) network.next_completion();
+      network.start_flow(flow(0, 6, 1, slow.value()));
+      first_rate[reuse ? 0 : 1] = network.rate(ids[0]);
+      std::vector<FlowId> done;
+      for (Time t = network.next_completion(); !t.is_infinite(); t = network.next_completion()) {
+        done.clear();
+        network.advance_to(t, done);
+        for (const FlowId id : done) finished[reuse ? 0 : 1].emplace_back(id, t);
+      }
+      CHECK(network.group_replay().restored_groups == (reuse ? 1u : 0u));
+    }
+    CHECK(first_rate[0] == first_rate[1]);
+    CHECK(first_rate[1] == (settle_first ? 40e9 : 40e9 - 0.01));
+    CHECK(finished[0] == finished[1]);
+  }
+}
+
+TEST_CASE("flow network groups: a full cache takes no new group, which is shared instead, with the same times",
+          "[models]") {
+  // The hand-derived group twice. With a budget of 0 bytes nothing is cached, so neither start is replayed; with the
+  // budget of one group's run, the first is cached and the second replays it from the cache.
+  const topology::Cluster cluster(dsim::testing::small_cluster());
+  const std::vector<Action> script = {hand_group(Time::zero(), 0), hand_group(units::us(400), 1)};
+  for (const bool room : {false, true}) {
+    INFO((room ? "room for one group" : "no room"));
+    FlowNetwork on(cluster, {}, 0.0, topology::Cluster::Routes::all, true);
+    on.set_group_cache_budget(room ? 1 : 0);
+    FlowNetwork off(cluster, {}, 0.0, topology::Cluster::Routes::all, false);
+    std::vector<std::vector<std::pair<FlowId, Time>>> finished(2);
+    for (FlowNetwork* network : {&on, &off}) {
+      for (const Action& action : script) {
+        std::vector<FlowId> done;
+        for (Time t = network->next_completion(); t <= action.at; t = network->next_completion()) {
+          network->advance_to(t, done);
+          for (const FlowId id : done) finished[network == &on ? 0 : 1].emplace_back(id, t);
+          done.clear();
+        }
+        network->advance_to(action.at, done);
+        std::vector<FlowRequest> requests = action.flows;
+        const LimitId limit = network->add_limit(units::GBps(40));
+        for (FlowRequest& request : requests) {
+          if (request.limit != FlowRequest::no_limit) request.limit = limit.value();
+        }
+        std::vector<FlowId> ids;
+        network->start_flows(requests, ids);
+      }
+      std::vector<FlowId> done;
+      for (Time t = network->next_completion(); !t.is_infinite(); t = network->next_completion()) {
+        network->advance_to(t, done);
+        for (const FlowId id : done) finished[network == &on ? 0 : 1].emplace_back(id, t);
+        done.clear();
+      }
+    }
+    CHECK(finished[0] == finished[1]);
+    CHECK(finished[0].size() == 12);
+    const GroupReplayStats stats = on.group_replay();
+    CHECK(stats.groups == 2);
+    CHECK(stats.cached_groups == (room ? 1u : 0u));
+    CHECK(stats.replayed_groups == (room ? 2u : 0u));
+  }
+}
+
 TEST_CASE("flow network groups: a limit the group shares with a flow outside it counts as one of its links",
           "[models]") {
   // A 40 GB/s limit named by a flow GPU 0 -> 1 and by one flow of a group (GPU 2 -> 3 under it, GPU 5 -> 6 over

@@ -61,8 +61,9 @@ class DepList {
   }
 
  private:
-  // On the heap, the storage holds at least bit_ceil(size) entries (it grows by doubling and never shrinks), so a
-  // size that is a power of two may mean "full": push_back then doubles.
+  // On the heap, the storage holds at least bit_ceil(size) entries, and at least 2, so a size that is a power of
+  // two may mean "full": push_back then moves the list to storage twice that size (smaller than before, after a
+  // clear or resize_down), never below what it holds.
   void grow(std::uint32_t capacity) {
     OpId* heap = new OpId[capacity];
     std::copy(begin(), end(), heap);
