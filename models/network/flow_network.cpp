@@ -99,7 +99,7 @@ FlowId FlowNetwork::join(std::uint64_t size, std::span<const std::uint32_t> path
     return id;
   }
   flow.bytes_done = Time::infinite();
-  release_reserved(path);
+  if (reuse_groups_) release_reserved(path);
   solver_.add_flow(id, path);
   unsettled_ = true;
   return id;

@@ -220,27 +220,20 @@ Action single(Time at, FlowRequest request) {
   return action;
 }
 
-// 4 nodes x 4 GPUs on a two-layer fat-tree of radix 16: a leaf takes 8 NICs (two nodes), so flows between nodes 0
-// and 1 (or 2 and 3) stay under one leaf, and flows between the two leaves pick one of 8 parallel uplinks to the
-// one spine by ECMP (the key is the flow's start sequence, so a repeated group may take other uplinks).
-topology::ClusterSpec fat_tree_cluster() {
+// 4 nodes x 4 GPUs on another fabric than the small cluster's single switch:
+// - fat_tree_2, radix 16: a leaf takes 8 NICs (two nodes), so flows between nodes 0 and 1 (or 2 and 3) stay under one
+//   leaf, and flows between the two leaves pick one of 8 parallel uplinks to the one spine by ECMP (the key is the
+//   flow's start sequence, so a repeated group may take other uplinks);
+// - multi_plane_fat_tree, 4 planes of radix 8, NIC i of every node in plane i: a flow to a GPU whose NIC is in
+//   another plane first moves over NVLink to the sender's node's NIC of that plane (PXN), so one flow crosses NVLink
+//   and RDMA links.
+topology::ClusterSpec four_node_cluster(topology::FabricKind kind) {
   topology::ClusterSpec spec = dsim::testing::small_cluster();
   spec.nodes = 4;
-  spec.fabric.kind = topology::FabricKind::fat_tree_2;
-  spec.fabric.radix = 16;
-  spec.seed = 7;
-  return spec;
-}
-
-// 4 nodes x 4 GPUs on 4 planes of radix-8 fat-trees, NIC i of every node in plane i: a flow to a GPU whose NIC is
-// in another plane first moves over NVLink to the sender's node's NIC of that plane (PXN), so one flow crosses
-// NVLink and RDMA links.
-topology::ClusterSpec multi_plane_cluster() {
-  topology::ClusterSpec spec = dsim::testing::small_cluster();
-  spec.nodes = 4;
-  spec.fabric.kind = topology::FabricKind::multi_plane_fat_tree;
-  spec.fabric.radix = 8;
-  spec.fabric.planes = 4;
+  spec.fabric.kind = kind;
+  const bool planes = kind == topology::FabricKind::multi_plane_fat_tree;
+  spec.fabric.radix = planes ? 8 : 16;
+  spec.fabric.planes = planes ? 4 : 1;
   spec.seed = 7;
   return spec;
 }
@@ -617,8 +610,8 @@ TEST_CASE("flow network groups: random groups and flows, seed 42, replay to the 
   topology::ClusterSpec spec = dsim::testing::small_cluster();
   spec.nodes = 4;
   SECTION("single switch") {}
-  SECTION("fat-tree with ECMP") { spec = fat_tree_cluster(); }
-  SECTION("multi-plane fat-tree with PXN") { spec = multi_plane_cluster(); }
+  SECTION("fat-tree with ECMP") { spec = four_node_cluster(topology::FabricKind::fat_tree_2); }
+  SECTION("multi-plane fat-tree with PXN") { spec = four_node_cluster(topology::FabricKind::multi_plane_fat_tree); }
   const topology::Cluster cluster(spec);
   const std::vector<Action> script = random_workload(seed, 16, 4, 60, 40, units::us(8000));
   const Twin twin = run_twin(cluster, script, 0.0);
@@ -652,7 +645,7 @@ TEST_CASE("flow network groups: with a completion tolerance the replay keeps the
   topology::ClusterSpec spec = dsim::testing::small_cluster();
   spec.nodes = 4;
   SECTION("single switch") {}
-  SECTION("fat-tree with ECMP") { spec = fat_tree_cluster(); }
+  SECTION("fat-tree with ECMP") { spec = four_node_cluster(topology::FabricKind::fat_tree_2); }
   const topology::Cluster cluster(spec);
   const std::vector<Action> script = random_workload(seed, 16, 4, 120, 40, units::us(4000));
   const Twin twin = run_twin(cluster, script, 0.05);
