@@ -12,6 +12,7 @@
 
 #include "sim/cli/calibrate_command.hpp"
 #include "sim/core/errors.hpp"
+#include "sim/core/process_memory.hpp"
 #include "sim/report/comm_report.hpp"
 #include "sim/report/report.hpp"
 #include "sim/report/summary.hpp"
@@ -191,7 +192,7 @@ int run_command(const CommandLine& line, std::ostream& out) {
   if (error) throw InputError(folder.string(), "", fmt::format("cannot create output folder: {}", error.message()));
   for (const auto& [name, content] : files) report::write_file_atomically(folder / name, content);
   if (!line.quiet) {
-    out << report::summary_text(view, figures, wall);
+    out << report::summary_text(view, figures, {wall, core::peak_memory_bytes()});
     out << fmt::format("wrote      {}/{{summary.json, ops.csv, links.csv, timeline.json}}\n", folder.string());
     if (!view.detail.empty()) {
       const auto shown = std::count(view.detail.begin(), view.detail.end(), true);

@@ -116,6 +116,12 @@ std::string summary_json(const RunView& run, const SummaryFigures& figures) {
   return out.dump(2) + "\n";
 }
 
+std::string peak_memory_text(std::uint64_t bytes) {
+  if (bytes == 0) return {};
+  const auto b = static_cast<double>(bytes);
+  return b >= 1e9 ? fmt::format(", peak memory {:.3g} GB", b / 1e9) : fmt::format(", peak memory {:.3g} MB", b / 1e6);
+}
+
 // How much of the flow model's work its replay of isolated groups saved (/models/network/reuse_isolated_groups).
 void append_group_replay(std::string& text, const models::network::GroupReplayStats& groups) {
   if (groups.groups == 0) return;
@@ -142,7 +148,7 @@ void append_compute_sources(std::string& text, const RunView& run, const RunTota
               counts);
 }
 
-std::string summary_text(const RunView& run, const SummaryFigures& figures, double wall_seconds) {
+std::string summary_text(const RunView& run, const SummaryFigures& figures, const RunCost& cost) {
   const RunTotals& totals = figures.totals;
   const auto& spec = run.cluster.spec();
   std::string text;
@@ -166,9 +172,10 @@ std::string summary_text(const RunView& run, const SummaryFigures& figures, doub
   text += workload_text(run, figures.breakdown);
   append_compute_sources(text, run, totals);
   append_line(text, "engine     {} events, {} plans ({} distinct), {} flows; wall {:.3g} s (generate {:.3g} s, "
-              "replay {:.3g} s)",
+              "replay {:.3g} s){}",
               run.result().engine.events_processed, run.result().plans, run.result().distinct_plans,
-              run.result().flows, wall_seconds, run.run.generate_seconds, run.run.replay_seconds);
+              run.result().flows, cost.wall_seconds, run.run.generate_seconds, run.run.replay_seconds,
+              peak_memory_text(cost.peak_memory_bytes));
   append_group_replay(text, run.result().group_replay);
   return text;
 }

@@ -30,6 +30,8 @@ TEST_CASE("run: the default scenario's makespan matches the hand derivation", "[
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   CHECK(result.out.find("makespan   1453.400 us") != std::string::npos);
+  // What the run cost is printed, not written: the wall time and the process's peak memory.
+  CHECK(result.out.find(" s), peak memory ") != std::string::npos);
   const auto summary = nlohmann::json::parse(read_file(scratch.path() / "summary.json"));
   CHECK(summary["makespan_ps"] == 1'453'400'000);
   CHECK(summary["ops"] == 19);
