@@ -116,6 +116,8 @@ std::string summary_json(const RunView& run, const SummaryFigures& figures) {
   return out.dump(2) + "\n";
 }
 
+namespace {
+
 std::string peak_memory_text(std::uint64_t bytes) {
   if (bytes == 0) return {};
   const auto b = static_cast<double>(bytes);
@@ -147,6 +149,8 @@ void append_compute_sources(std::string& text, const RunView& run, const RunTota
                     : std::string("roofline (no kernel table)"),
               counts);
 }
+
+}  // namespace
 
 std::string summary_text(const RunView& run, const SummaryFigures& figures, const RunCost& cost) {
   const RunTotals& totals = figures.totals;
