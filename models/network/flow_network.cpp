@@ -154,7 +154,7 @@ void FlowNetwork::pop_stale_done() {
 void FlowNetwork::complete(const Due& due, std::vector<FlowId>& finished) {
   if (due.group != no_group) {
     LiveGroup& group = live_[due.group];
-    DSIM_CHECK(group.ids[group.order[group.next]] == due.flow, "flow {} completed out of its group's order",
+    DSIM_CHECK(group.order[group.next].flow == due.flow, "flow {} completed out of its group's order",
                due.flow.value());
     if (++group.next == group.order.size()) {
       free_group(due.group);
@@ -222,9 +222,9 @@ double FlowNetwork::rate(FlowId id) {
   for (const LiveGroup& group : live_) {
     if (group.cached == nullptr) continue;
     for (std::size_t k = group.next; k < group.order.size(); ++k) {
-      if (group.ids[group.order[k]] != id) continue;
+      if (group.order[k].flow != id) continue;
       Flow rebuilt;
-      rebuild(group, group.order[k], rebuilt);
+      rebuild(group, group.order[k].index, rebuilt);
       return rebuilt.moving ? rebuilt.rate : 0.0;
     }
   }

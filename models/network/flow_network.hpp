@@ -95,15 +95,19 @@ class FlowNetwork final : public NetworkModel {
     std::uint32_t ticket = 0;        // the group's ticket when queued
     bool operator>(const Due& other) const { return at > other.at || (at == other.at && flow > other.flow); }
   };
-  // A group being replayed: its cached run, where it started, its flows' ids and limits, and its flows in the order
+  // A group being replayed: its cached run, where it started, its limits, and its flows (ids) in the order
   // they complete, (time, id). Only the next to complete waits in done_heap_: a group's completions cost one small
   // heap's operations each, not a place among thousands.
   struct LiveGroup {
     const CachedGroup* cached = nullptr;
     Time start;
-    std::vector<FlowId> ids;                 // by the group's flow index
     std::vector<std::uint32_t> limit_links;  // solver link of each of the group's limits
-    std::vector<std::uint32_t> order;        // flow indices by (completion, id)
+    struct Completion {
+      Time at;
+      FlowId flow;
+      std::uint32_t index;  // the flow's index in the group
+    };
+    std::vector<Completion> order;           // by (at, flow): read in sequence as the flows complete
     std::size_t next = 0;                    // order[next] completes next; those before it have completed
     std::uint32_t ticket = 0;                // moves on when the group is brought back or done
     std::uint64_t settles = 0;               // settles_ at its start

@@ -127,22 +127,18 @@ void FlowNetwork::replay(const CachedGroup& cached, std::vector<FlowId>& ids) {
   group.cached = &cached;
   group.start = now_;
   group.limit_links = group_limits_;
-  group.ids.clear();
-  for (std::size_t i = 0; i < n; ++i) {
-    // Only an id: its record is written if the group is brought back (restore() rebuilds it).
-    const FlowId id = new_id();
-    group.ids.push_back(id);
-    ids.push_back(id);
-  }
+  // Only ids: a flow's record is written if the group is brought back (restore() rebuilds it).
+  const std::size_t first = ids.size();
+  for (std::size_t i = 0; i < n; ++i) ids.push_back(new_id());
   // The cached order is by (completion, index); ties complete in id order, as done_heap_ orders them.
-  const std::vector<std::uint32_t>& by_completion = cached.run.order;
-  group.order.assign(by_completion.begin(), by_completion.end());
-  for (std::size_t a = 0, b = 0; a < n; a = b) {
-    for (b = a + 1; b < n && cached.run.completion[group.order[b]] == cached.run.completion[group.order[a]];) ++b;
-    if (b - a > 1) {
-      std::sort(group.order.begin() + static_cast<std::ptrdiff_t>(a), group.order.begin() + static_cast<std::ptrdiff_t>(b),
-                [&](std::uint32_t x, std::uint32_t y) { return group.ids[x] < group.ids[y]; });
-    }
+  group.order.clear();
+  for (const std::uint32_t i : cached.run.order) {
+    group.order.push_back({now_ + cached.run.completion[i], ids[first + i], i});
+  }
+  const auto by_id = [](const LiveGroup::Completion& a, const LiveGroup::Completion& b) { return a.flow < b.flow; };
+  for (auto a = group.order.begin(), b = a; a != group.order.end(); a = b) {
+    for (b = a + 1; b != group.order.end() && b->at == a->at;) ++b;
+    if (b - a > 1) std::sort(a, b, by_id);
   }
   group.next = 0;
   group.settles = settles_;
@@ -159,8 +155,8 @@ void FlowNetwork::replay(const CachedGroup& cached, std::vector<FlowId>& ids) {
 
 void FlowNetwork::queue_next(std::uint32_t slot) {
   const LiveGroup& group = live_[slot];
-  const std::uint32_t index = group.order[group.next];
-  done_heap_.push({group.start + group.cached->run.completion[index], group.ids[index], slot, group.ticket});
+  const LiveGroup::Completion& next = group.order[group.next];
+  done_heap_.push({next.at, next.flow, slot, group.ticket});
 }
 
 const CachedGroup* FlowNetwork::cached(const GroupContent& content) {
@@ -252,13 +248,13 @@ void FlowNetwork::restore(std::uint32_t slot) {
   for (const std::uint32_t link : cached.run.footprint) unreserve(link);
   for (const std::uint32_t link : group.limit_links) unreserve(link);
   for (std::size_t k = group.next; k < group.order.size(); ++k) {
-    const std::uint32_t i = group.order[k];
-    const FlowId id = group.ids[i];
+    const std::uint32_t i = group.order[k].index;
+    const FlowId id = group.order[k].flow;
     Flow& flow = flows_[id.index()];
     rebuild(group, i, flow);
     if (!flow.moving) {
       // In its latency tail: it completes as the cached run says, now on its own.
-      done_heap_.push({group.start + cached.run.completion[i], id});
+      done_heap_.push({group.order[k].at, id});
       continue;
     }
     // Not path_: a start_flow that brings the group back is still reading it.
@@ -283,7 +279,6 @@ void FlowNetwork::free_group(std::uint32_t slot) {
   LiveGroup& group = live_[slot];
   ++group.ticket;  // its queued completion, if any, goes stale
   group.cached = nullptr;
-  group.ids.clear();
   free_slots_.push_back(slot);
 }
 
