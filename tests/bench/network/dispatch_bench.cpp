@@ -9,7 +9,9 @@
 // --repeat N runs the dispatch N times, one after another, on the same network (adjacent layout only) and prints the
 // wall time per transfer of runs 2 to N: the steady-state cost of a flow, as a long replay sees it, without the
 // setup and the first run's allocations. Under valgrind --tool=cachegrind its instruction and cache-miss counts compare two builds exactly.
-// Usage: dispatch_bench [--tokens N] [--seed N] [--tolerance R] [--repeat N]
+// --reuse replays isolated groups (/models/network/reuse_isolated_groups, on in scenarios): each group's dispatch
+// runs alone once and later runs replay it; with --repeat, compare the per-transfer cost with and without it.
+// Usage: dispatch_bench [--tokens N] [--seed N] [--tolerance R] [--repeat N] [--reuse]
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -54,7 +56,7 @@ topology::ClusterSpec cluster_spec(std::uint64_t seed) {
 }
 
 void run_layout(const topology::Cluster& cluster, bool strided, int tokens, std::uint64_t seed, double tolerance,
-                int repeat) {
+                int repeat, bool reuse) {
   moe::RouterSpec router_spec;
   router_spec.groups = ep_nodes;
   router_spec.topk_groups = 4;
@@ -86,7 +88,7 @@ void run_layout(const topology::Cluster& cluster, bool strided, int tokens, std:
     transfers += plans.back().steps().size();
   }
   // As a replay builds it: nothing reads host memory, so more links drop out of the sharing.
-  models::network::FlowNetwork network(cluster, {}, tolerance, topology::Cluster::Routes::gpu_to_gpu);
+  models::network::FlowNetwork network(cluster, {}, tolerance, topology::Cluster::Routes::gpu_to_gpu, reuse);
   mc::PlanRunner runner(network);
   Time begin = Time::zero();
   Time end = Time::zero();
@@ -114,6 +116,11 @@ void run_layout(const topology::Cluster& cluster, bool strided, int tokens, std:
     fmt::print("{} runs: {:.1f} ns of wall time per transfer in runs 2 to {}\n", repeat,
                steady_wall * 1e9 / (static_cast<double>(repeat - 1) * static_cast<double>(transfers)), repeat);
   }
+  if (reuse) {
+    const models::network::GroupReplayStats replay = network.group_replay();
+    fmt::print("groups: {} of {} replayed ({} cached, {} brought back)\n", replay.replayed_groups, replay.groups,
+               replay.cached_groups, replay.restored_groups);
+  }
 }
 
 }  // namespace
@@ -125,9 +132,14 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 1;
   double tolerance = 0.001;
   int repeat = 1;
+  bool reuse = false;
   try {
     for (int i = 1; i < argc; ++i) {
       const std::string_view flag = argv[i];
+      if (flag == "--reuse") {
+        reuse = true;
+        continue;
+      }
       if (i + 1 >= argc) throw std::invalid_argument(std::string(flag));
       if (flag == "--tokens") {
         tokens = std::stoi(argv[++i]);
@@ -143,17 +155,17 @@ int main(int argc, char** argv) {
       }
     }
   } catch (const std::exception&) {
-    std::fputs("usage: dispatch_bench [--tokens N] [--seed N] [--tolerance R] [--repeat N]\n", stderr);
+    std::fputs("usage: dispatch_bench [--tokens N] [--seed N] [--tolerance R] [--repeat N] [--reuse]\n", stderr);
     return 2;
   }
   fmt::print("dispatch_bench: DeepEP normal dispatch on 2,048 H800 GPUs (MPFT), {} tokens per rank, seed {}, "
-             "completion tolerance {}\n",
-             tokens, seed, tolerance);
+             "completion tolerance {}, isolated groups {}\n",
+             tokens, seed, tolerance, reuse ? "replayed" : "shared");
   fmt::print("machine: {}\n", bench::machine_description());
   const topology::Cluster cluster(bench::cluster_spec(seed));
   fmt::print("{:<34} {:>9} {:>14} {:>12} {:>12}\n", "layout", "transfers", "dispatch_us", "route_wall_s",
              "sim_wall_s");
-  bench::run_layout(cluster, false, tokens, seed, tolerance, repeat);
-  if (repeat == 1) bench::run_layout(cluster, true, tokens, seed, tolerance, repeat);
+  bench::run_layout(cluster, false, tokens, seed, tolerance, repeat, reuse);
+  if (repeat == 1) bench::run_layout(cluster, true, tokens, seed, tolerance, repeat, reuse);
   return 0;
 }
