@@ -137,7 +137,7 @@ class FlowNetwork final : public NetworkModel {
   void queue_next(std::uint32_t group);  // its next completion into done_heap_
 
   // Replay of isolated groups (flow_network_groups.cpp).
-  void describe(std::span<const FlowRequest> requests);  // request_words_ and group_limits_
+  void describe(std::span<const FlowRequest> requests);  // request_words_, group_limits_, group_.limit_capacity
   bool idle(const GroupContent& content) const;           // with group_limits_ for its limits
   void replay(const CachedGroup& cached, std::vector<FlowId>& ids);
   // The group's cached run, made on a miss; nullptr when missing and the cache is full.

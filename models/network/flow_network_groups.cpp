@@ -34,6 +34,7 @@ void FlowNetwork::start_flows(std::span<const FlowRequest> requests, std::vector
     return;
   }
   ++stats_.groups;
+  group_.clear();
   describe(requests);
   // A group seen before whose routes no ECMP key chose has the same content at every start: no need to route it.
   const KnownGroup* known = cache_.find_requests(request_words_);
@@ -46,8 +47,6 @@ void FlowNetwork::start_flows(std::span<const FlowRequest> requests, std::vector
   // Route every flow, in order: the same ECMP keys as one start_flow after another. Limits are named by their order
   // in the group (GroupContent), every other solver link by its index.
   const auto cluster_links = static_cast<std::uint32_t>(cluster_.links().size());
-  group_.clear();
-  for (const std::uint32_t link : group_limits_) group_.limit_capacity.push_back(limit_capacity_[link - cluster_links]);
   bool keyed = false;
   group_link_bytes_.clear();
   for (const FlowRequest& request : requests) {
@@ -81,7 +80,8 @@ void FlowNetwork::start_flows(std::span<const FlowRequest> requests, std::vector
 }
 
 // The requests as words to compare and hash: each flow's GPUs, size, source and limit (by order of first naming),
-// then the limits' capacities. Also collects the limits' solver links in that order (group_limits_).
+// then the limits' capacities. Also collects the limits in that order: their solver links (group_limits_) and
+// capacities (group_.limit_capacity).
 void FlowNetwork::describe(std::span<const FlowRequest> requests) {
   request_words_.clear();
   group_limits_.clear();
@@ -92,16 +92,16 @@ void FlowNetwork::describe(std::span<const FlowRequest> requests) {
       const std::uint32_t link = limit_links_[request.limit];
       const auto known = std::find(group_limits_.begin(), group_limits_.end(), link);
       limit = static_cast<std::uint64_t>(known - group_limits_.begin());
-      if (known == group_limits_.end()) group_limits_.push_back(link);
+      if (known == group_limits_.end()) {
+        group_limits_.push_back(link);
+        group_.limit_capacity.push_back(limit_capacity_[request.limit]);
+      }
     }
     request_words_.push_back(static_cast<std::uint64_t>(request.src.value()) << 32 | request.dst.value());
     request_words_.push_back(request.size.count());
     request_words_.push_back(static_cast<std::uint64_t>(request.source) << 32 | limit);
   }
-  const auto cluster_links = static_cast<std::uint32_t>(cluster_.links().size());
-  for (const std::uint32_t link : group_limits_) {
-    request_words_.push_back(std::bit_cast<std::uint64_t>(limit_capacity_[link - cluster_links]));
-  }
+  for (const double capacity : group_.limit_capacity) request_words_.push_back(std::bit_cast<std::uint64_t>(capacity));
 }
 
 // Whether no flow in the sharing and no replayed group is on the group's links and limits. A plan's limits are its
